@@ -1,0 +1,66 @@
+/**
+ * awsJson 1.0 and 1.1: POST / with `X-Amz-Target: <targetPrefix>.<Operation>` and a JSON body;
+ * errors as `{"__type": code, "message": ...}` with `x-amzn-ErrorType`.
+ */
+import { SerializationError, UnknownOperationError, UnknownServiceError, type BerthError } from '../../errors/index.js';
+import type { ServiceDefinition } from '../service.js';
+import type { IncomingCall, OutgoingResponse, Protocol, ResolvedCall } from './protocol.js';
+
+/** Builds the awsJson protocol over the services that speak it. */
+export function createJsonProtocol(services: readonly ServiceDefinition[]): Protocol {
+  const byPrefix = new Map<string, ServiceDefinition>();
+  for (const s of services) {
+    const { protocol, protocols, targetPrefix } = s.model.metadata;
+    if ((protocols ?? [protocol]).includes('json') && targetPrefix) byPrefix.set(targetPrefix, s);
+  }
+  const contentType = (s?: ServiceDefinition) => `application/x-amz-json-${s?.model.metadata.jsonVersion ?? '1.1'}`;
+
+  return {
+    family: 'json',
+    matches: (call) => call.headers['x-amz-target'] !== undefined,
+    resolve(call: IncomingCall): ResolvedCall {
+      const target = call.headers['x-amz-target']!;
+      const dot = target.lastIndexOf('.');
+      const service = byPrefix.get(target.slice(0, Math.max(dot, 0)));
+      if (!service) throw new UnknownServiceError(`No service answers X-Amz-Target '${target}' on this endpoint.`);
+      const operation = target.slice(dot + 1);
+      if (!Object.hasOwn(service.model.operations, operation)) {
+        throw new UnknownOperationError(`Unknown operation '${operation}' for ${service.model.metadata.serviceId}.`);
+      }
+      if (call.method !== 'POST') {
+        throw new SerializationError(`${service.model.metadata.serviceId} ${operation} must be called with POST, not ${call.method}.`);
+      }
+      return { service, operation, input: parseBody(call.body) };
+    },
+    encodeOutput(call, output, requestId): OutgoingResponse {
+      return {
+        statusCode: 200,
+        headers: { 'content-type': contentType(call.service), 'x-amzn-requestid': requestId },
+        body: JSON.stringify(output ?? {}),
+      };
+    },
+    encodeError(error: BerthError, requestId, service): OutgoingResponse {
+      const code = error.codeFor('json');
+      return {
+        statusCode: error.statusCode,
+        headers: { 'content-type': contentType(service), 'x-amzn-requestid': requestId, 'x-amzn-errortype': code },
+        body: JSON.stringify({ __type: code, message: error.message }),
+      };
+    },
+    encodeTimestamp: (d) => d.getTime() / 1000,
+  };
+}
+
+function parseBody(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new SerializationError(`The request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SerializationError('The request body must be a JSON object.');
+  }
+  return value;
+}

@@ -1,0 +1,46 @@
+/**
+ * A wire protocol: how a request names its service and operation, how its input is read, and how
+ * output and errors are written. awsJson 1.0/1.1 now; awsQuery, restJson and rpcv2Cbor beside it.
+ */
+import type { BerthError, ProtocolFamily } from '../../errors/index.js';
+import type { ServiceDefinition } from '../service.js';
+
+/** An incoming HTTP request, fully read. */
+export interface IncomingCall {
+  method: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+
+/** An HTTP response ready to send. */
+export interface OutgoingResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+/** The service, operation and raw (unchecked) input a request resolves to. */
+export interface ResolvedCall {
+  service: ServiceDefinition;
+  operation: string;
+  /** Whatever the protocol parsed; checked against the model afterwards. */
+  input: unknown;
+}
+
+/** One wire protocol. */
+export interface Protocol {
+  /** Which error-code family this protocol's services use. */
+  readonly family: ProtocolFamily;
+  /** True when the request is written in this protocol. */
+  matches(call: IncomingCall): boolean;
+  /** Finds the service and operation and parses the input; throws BerthErrors for bad input. */
+  resolve(call: IncomingCall): ResolvedCall;
+  /** Writes a successful result (already shaped to the output shape). */
+  encodeOutput(call: ResolvedCall, output: unknown, requestId: string): OutgoingResponse;
+  /** Writes an error the way AWS writes it for this protocol. */
+  encodeError(error: BerthError, requestId: string, service?: ServiceDefinition): OutgoingResponse;
+  /** How this protocol writes timestamps in output. */
+  encodeTimestamp(d: Date): unknown;
+}

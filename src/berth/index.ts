@@ -1,0 +1,78 @@
+/**
+ * Assembles a running Berth: state store, identity, services, the API endpoint, and the
+ * manager that owns them. Used by `berth up` and by the end-to-end tests.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApiServer } from '../api/index.js';
+import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } from '../config/index.js';
+import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
+import { createEcsService } from '../services/ecs/index.js';
+import { Store } from '../state/index.js';
+import { Manager } from './manager.js';
+
+export { Manager, type Runnable } from './manager.js';
+
+/** A Berth that is up and serving. */
+export interface RunningBerth {
+  /** `http://HOST:PORT` of the API endpoint. */
+  endpoint: string;
+  region: string;
+  accountId: string;
+  /** The root key pair that signs requests. */
+  credentials: Credentials;
+  /** True when this start made the stored key pair. */
+  createdCredentials: boolean;
+  options: ResolvedBerthOptions;
+  /** Stops serving (in-flight calls finish) and closes the store. */
+  stop(): Promise<void>;
+  /** Settles when Berth has stopped (by {@link stop} or a failure). */
+  done: Promise<void>;
+}
+
+/** Starts Berth and resolves once the endpoint answers. */
+export async function startBerth(options: BerthOptions = {}, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<RunningBerth> {
+  const opts = compileBerthOptions(options);
+  const store = Store.open(opts.dataDir, { synchronous: opts.synchronous });
+  try {
+    const accountId = ensureAccountId(store);
+    const stored = opts.rootCredentials ? { credentials: opts.rootCredentials, created: false } : ensureRootCredentials(opts.dataDir);
+    const { credentials } = stored;
+    const scope = { accountId, region: opts.region };
+    const api = new ApiServer({
+      host: opts.host,
+      port: opts.port,
+      region: opts.region,
+      accountId,
+      store,
+      services: [createEcsService({ store, scope })],
+      secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
+      log,
+    });
+    const manager = new Manager();
+    manager.add('api', api);
+    const abort = new AbortController();
+    const done = manager.start(abort.signal).finally(() => store.close());
+    await Promise.race([api.listening(), done]);
+    const { port } = api.address();
+    const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+    const endpoint = `http://${host}:${port}`;
+    writeFileSync(path.join(opts.dataDir, 'endpoint.json'), JSON.stringify({ endpoint, region: opts.region, pid: process.pid }) + '\n', { mode: 0o600 });
+    return {
+      endpoint,
+      region: opts.region,
+      accountId,
+      credentials,
+      createdCredentials: stored.created,
+      options: opts,
+      done,
+      async stop() {
+        abort.abort();
+        await done;
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

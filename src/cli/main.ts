@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/** The `berth` command: dispatches to one subcommand per file. */
+import { OptionsError } from '../config/index.js';
+import { runEnv } from './env.js';
+import { runUp } from './up.js';
+
+const USAGE = `Usage: berth <command> [options]
+
+Commands:
+  up     Start Berth: one AWS API endpoint for every service Berth serves.
+  env    Print shell exports (AWS_ENDPOINT_URL, keys, region) for the AWS CLI and SDKs.
+  help   Show this help.
+
+Run 'berth <command> --help' for a command's options.`;
+
+const commands: Record<string, (args: string[]) => Promise<number>> = { up: runUp, env: runEnv };
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`berth: unknown command '${name}'.\n\n${USAGE}\n`);
+    return 2;
+  }
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    if (err instanceof OptionsError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      process.stderr.write(`berth: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`berth: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,39 @@
+/** `berth up`: start the endpoint and serve until SIGINT or SIGTERM. */
+import { startBerth } from '../berth/index.js';
+import { COMMON_FLAGS, parseCommonFlags } from './options.js';
+
+const HELP = `Usage: berth up [options]
+
+Starts Berth: one HTTP endpoint for every AWS service Berth serves, signed with SigV4.
+The first start makes an account id and a root access key pair and keeps them in the data dir.
+
+${COMMON_FLAGS}`;
+
+/** Runs `berth up`. */
+export async function runUp(args: string[]): Promise<number> {
+  const flags = parseCommonFlags(args);
+  if (flags.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const berth = await startBerth(flags);
+  const say = (s: string) => process.stdout.write(s + '\n');
+  say(`Berth is up at ${berth.endpoint} (region ${berth.region}, account ${berth.accountId}).`);
+  say(`Data dir: ${berth.options.dataDir}`);
+  if (berth.createdCredentials) say(`Made a root access key ${berth.credentials.accessKeyId}; its secret is in ${berth.options.dataDir}/credentials.json (mode 0600).`);
+  else say(`Root access key: ${berth.credentials.accessKeyId}.`);
+  say(`To use it from a shell:  eval "$(npx berth env${berth.options.dataDir ? ` --data-dir ${berth.options.dataDir}` : ''})"`);
+  say(`Then, e.g.:              aws ecs create-cluster --cluster-name demo --endpoint-url "$AWS_ENDPOINT_URL"`);
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`Received ${sig}; stopping (in-flight calls finish first).`);
+    void berth.stop();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  await berth.done;
+  say('Berth stopped.');
+  return 0;
+}

@@ -1,0 +1,14 @@
+/** What every ECS operation module is built from. */
+import type { Store } from '../../state/index.js';
+import type { TagStore } from '../../tagging/index.js';
+import type { ArnScope } from './arns.js';
+
+/** Shared dependencies of the ECS operations. */
+export interface EcsDeps {
+  store: Store;
+  tags: TagStore;
+  /** The account and region ARNs are minted in. */
+  scope: ArnScope;
+  /** The clock (tests may pin it). */
+  now(): Date;
+}

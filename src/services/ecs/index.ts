@@ -1,0 +1,34 @@
+/** Amazon ECS: the control-plane API (clusters, task definitions, services, tasks, tags). */
+import type { ServiceDefinition } from '../../api/index.js';
+import { loadServiceModel } from '../../model/index.js';
+import type { Store } from '../../state/index.js';
+import { TagStore } from '../../tagging/index.js';
+import type { ArnScope } from './arns.js';
+import { clusterOperations } from './clusters.js';
+import type { EcsDeps } from './deps.js';
+import { invalidParameter } from './errors.js';
+import { ecsMigrations } from './schema.js';
+import { tagOperations } from './tags.js';
+
+/** Options for {@link createEcsService}. */
+export interface EcsServiceOptions {
+  store: Store;
+  scope: ArnScope;
+  /** The clock; defaults to the system clock. */
+  now?: () => Date;
+}
+
+/** Migrates the ECS tables and builds the ECS service for api/. */
+export function createEcsService(opts: EcsServiceOptions): ServiceDefinition {
+  opts.store.migrate('ecs', ecsMigrations);
+  const deps: EcsDeps = { store: opts.store, tags: new TagStore(opts.store), scope: opts.scope, now: opts.now ?? (() => new Date()) };
+  return {
+    model: loadServiceModel('ecs'),
+    operations: {
+      ...clusterOperations(deps),
+      ...tagOperations(deps),
+    },
+    validationError: invalidParameter,
+    unsupportedCode: 'UnsupportedFeatureException',
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * ECS tables. Each resource is a JSON document (`doc`, the resource in Berth's internal form)
+ * plus the columns that lookups and listings filter on.
+ */
+import type { Migration } from '../../state/index.js';
+
+/** The ECS component's migrations, in order. */
+export const ecsMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'clusters, task definitions, services, tasks',
+    up: `
+      CREATE TABLE ecs_clusters (
+        arn TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE TABLE ecs_task_definitions (
+        family TEXT NOT NULL, revision INTEGER NOT NULL, arn TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+        registered_at TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (family, revision));
+      CREATE INDEX ecs_task_definitions_status ON ecs_task_definitions (status, family, revision);
+      CREATE TABLE ecs_services (
+        arn TEXT PRIMARY KEY, cluster_arn TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
+        launch_type TEXT, scheduling_strategy TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE INDEX ecs_services_cluster ON ecs_services (cluster_arn, status, name);
+      CREATE TABLE ecs_tasks (
+        arn TEXT PRIMARY KEY, cluster_arn TEXT NOT NULL, family TEXT NOT NULL, service_name TEXT,
+        started_by TEXT, desired_status TEXT NOT NULL, last_status TEXT NOT NULL, launch_type TEXT,
+        container_instance_arn TEXT, created_at TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE INDEX ecs_tasks_cluster ON ecs_tasks (cluster_arn, desired_status, created_at);
+    `,
+  },
+];
