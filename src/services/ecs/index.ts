@@ -8,7 +8,10 @@ import { clusterOperations } from './clusters.js';
 import type { EcsDeps } from './deps.js';
 import { invalidParameter } from './errors.js';
 import { ecsMigrations } from './schema.js';
+import { serviceOperations } from './services.js';
 import { tagOperations } from './tags.js';
+import { taskDefinitionOperations } from './task-definitions.js';
+import { taskOperations } from './tasks.js';
 
 /** Options for {@link createEcsService}. */
 export interface EcsServiceOptions {
@@ -27,6 +30,9 @@ export function createEcsService(opts: EcsServiceOptions): ServiceDefinition {
     operations: {
       ...clusterOperations(deps),
       ...tagOperations(deps),
+      ...taskDefinitionOperations(deps),
+      ...serviceOperations(deps),
+      ...taskOperations(deps),
     },
     validationError: invalidParameter,
     unsupportedCode: 'UnsupportedFeatureException',
