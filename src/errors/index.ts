@@ -92,8 +92,8 @@ export class UnknownServiceError extends BerthError {
 /** An operation that exists in AWS's model but that Berth has not built yet. */
 export class UnsupportedOperationError extends BerthError {
   readonly code: string;
-  constructor(service: string, operation: string, code = 'UnsupportedOperation') {
-    super(`Berth does not support ${service} ${operation} yet.`);
+  constructor(service: string, operation: string, code = 'UnsupportedOperation', options: BerthErrorOptions = {}) {
+    super(`Berth does not support ${service} ${operation} yet.`, options);
     this.code = code;
   }
 }
@@ -134,8 +134,8 @@ export abstract class AuthError extends BerthError {
 export class MissingAuthenticationTokenError extends AuthError {
   protected readonly jsonCode = 'MissingAuthenticationTokenException';
   protected readonly queryCode = 'MissingAuthenticationToken';
-  constructor() {
-    super('Missing Authentication Token');
+  constructor(options: BerthErrorOptions = {}) {
+    super('Missing Authentication Token', options);
   }
 }
 
@@ -146,15 +146,16 @@ export class IncompleteSignatureError extends AuthError {
   protected readonly queryCode = 'IncompleteSignature';
 }
 
+const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided. ' +
+  'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+
 /** The signature does not match what Berth computes with the key's secret. */
 export class SignatureDoesNotMatchError extends AuthError {
   protected readonly jsonCode = 'InvalidSignatureException';
   protected readonly queryCode = 'SignatureDoesNotMatch';
-  constructor() {
-    super(
-      'The request signature we calculated does not match the signature you provided. ' +
-        'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-    );
+  constructor(message = SIGNATURE_MISMATCH, options: BerthErrorOptions = {}) {
+    super(message, options);
   }
 }
 
@@ -162,8 +163,8 @@ export class SignatureDoesNotMatchError extends AuthError {
 export class UnrecognizedClientError extends AuthError {
   protected readonly jsonCode = 'UnrecognizedClientException';
   protected readonly queryCode = 'InvalidClientTokenId';
-  constructor() {
-    super('The security token included in the request is invalid.');
+  constructor(options: BerthErrorOptions = {}) {
+    super('The security token included in the request is invalid.', options);
   }
 }
 
