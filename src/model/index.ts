@@ -168,7 +168,7 @@ function checkValue(model: ServiceModel, shapeName: string, v: unknown, at: stri
       for (const [k, item] of entries) {
         checkValue(model, shape.key!.shape, k, `${at}.${k}.key`, p, depth + 1);
         const got = checkValue(model, shape.value!.shape, item, `${at}.${k}.value`, p, depth + 1);
-        if (got !== undefined) out[k] = got;
+        if (got !== undefined) setEntry(out, k, got);
       }
       return out;
     }
@@ -234,6 +234,11 @@ function checkValue(model: ServiceModel, shapeName: string, v: unknown, at: stri
     default:
       return v;
   }
+}
+
+/** Sets a map entry as plain data, so a key like `__proto__` is kept rather than changing the prototype. */
+function setEntry(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function checkLength(shape: Shape, len: number, v: unknown, at: string, p: InputProblems): void {
@@ -303,7 +308,7 @@ export function shapeOutput(model: ServiceModel, shapeName: string, value: unkno
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(value as Record<string, unknown>)) {
         const got = shapeOutput(model, shape.value!.shape, x, ts);
-        if (got !== undefined) out[k] = got;
+        if (got !== undefined) setEntry(out, k, got);
       }
       return out;
     }
