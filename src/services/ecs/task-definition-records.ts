@@ -69,3 +69,19 @@ export function requireTaskDefinition(deps: EcsDeps, ref: string): TaskDefinitio
 
 /** The ARN a family and revision get in this account and region. */
 export const arnOf = (deps: EcsDeps, family: string, revision: number) => taskDefinitionArn(deps.scope, family, revision);
+
+/** One revision in any status (DELETE_IN_PROGRESS included); undefined when Berth never had it. */
+export function loadRevision(deps: EcsDeps, family: string, revision: number): TaskDefinitionRecord | undefined {
+  const doc = deps.store.db.prepare('SELECT doc FROM ecs_task_definitions WHERE family = ? AND revision = ?').pluck().get(family, revision) as string | undefined;
+  return doc === undefined ? undefined : (JSON.parse(doc) as TaskDefinitionRecord);
+}
+
+/** Inserts a new revision or rewrites an existing one (status changes). */
+export function saveTaskDefinition(deps: EcsDeps, td: TaskDefinitionRecord): void {
+  deps.store.db
+    .prepare(
+      `INSERT INTO ecs_task_definitions (family, revision, arn, status, registered_at, doc) VALUES (@family, @revision, @arn, @status, @registeredAt, @doc)
+       ON CONFLICT(family, revision) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
+    )
+    .run({ family: td.family, revision: td.revision, arn: td.taskDefinitionArn, status: td.status, registeredAt: td.registeredAt, doc: JSON.stringify(td) });
+}
