@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   BerthError,
-  IncompleteSignatureError,
   MissingAuthenticationTokenError,
   RequestEntityTooLargeError,
   SerializationError,
+  SignatureDoesNotMatchError,
   UnknownServiceError,
   UnsupportedOperationError,
   toBerthError,
@@ -126,11 +126,13 @@ export class ApiServer {
       if (!protocol) throw new UnknownServiceError('The request does not name an AWS service operation Berth serves (no X-Amz-Target header).');
       resolved = protocol.resolve(call);
       const signingName = resolved.service.model.metadata.signingName ?? resolved.service.model.metadata.endpointPrefix;
-      if (signer.service !== signingName) {
-        throw new IncompleteSignatureError(`Credential should be scoped to correct service: '${signingName}'.`);
-      }
+      // AWS answers a credential scoped to another region or service as a signature mismatch
+      // (InvalidSignatureException / SignatureDoesNotMatch, 403), with these messages.
       if (signer.region !== this.opts.region) {
-        throw new IncompleteSignatureError(`Credential should be scoped to a valid region. This endpoint serves '${this.opts.region}', not '${signer.region}'.`);
+        throw new SignatureDoesNotMatchError(`Credential should be scoped to a valid region, not '${signer.region}'. This endpoint serves '${this.opts.region}'.`);
+      }
+      if (signer.service !== signingName) {
+        throw new SignatureDoesNotMatchError(`Credential should be scoped to correct service: '${signingName}'.`);
       }
       const ctx: CallContext = { requestId, accountId: this.opts.accountId, region: this.opts.region, accessKeyId: signer.accessKeyId };
       const output = await this.invoke(resolved, ctx, protocol);

@@ -17,9 +17,9 @@ export function createJsonProtocol(services: readonly ServiceDefinition[]): Prot
 
   return {
     family: 'json',
-    matches: (call) => call.headers['x-amz-target'] !== undefined,
+    matches: (call) => targetOf(call) !== undefined,
     resolve(call: IncomingCall): ResolvedCall {
-      const target = call.headers['x-amz-target']!;
+      const target = targetOf(call)!;
       const dot = target.lastIndexOf('.');
       const service = byPrefix.get(target.slice(0, Math.max(dot, 0)));
       if (!service) throw new UnknownServiceError(`No service answers X-Amz-Target '${target}' on this endpoint.`);
@@ -49,6 +49,19 @@ export function createJsonProtocol(services: readonly ServiceDefinition[]): Prot
     },
     encodeTimestamp: (d) => d.getTime() / 1000,
   };
+}
+
+/**
+ * The `X-Amz-Target` of a call: the header, or, for a presigned request, the query parameter
+ * (SigV4 presigning moves `X-Amz-*` headers into the query string, keeping their case, as the
+ * SDK's presigner does).
+ */
+function targetOf(call: IncomingCall): string | undefined {
+  const header = call.headers['x-amz-target'];
+  if (header !== undefined) return header;
+  const key = Object.keys(call.query).find((k) => k.toLowerCase() === 'x-amz-target');
+  const q = key === undefined ? undefined : call.query[key];
+  return Array.isArray(q) ? q[0] : q;
 }
 
 function parseBody(body: Buffer): unknown {
