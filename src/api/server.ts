@@ -145,8 +145,6 @@ export class ApiServer {
   private async invoke(call: ResolvedCall, ctx: CallContext, protocol: Protocol): Promise<unknown> {
     const { service, operation } = call;
     const opModel = service.model.operations[operation];
-    const handler = service.operations[operation];
-    if (!handler) throw new UnsupportedOperationError(service.model.metadata.serviceId, operation, service.unsupportedCode);
     let input: unknown = {};
     if (opModel.input) {
       const { value, problems } = checkInput(service.model, opModel.input.shape, call.input);
@@ -154,6 +152,10 @@ export class ApiServer {
       if (problems.constraintErrors.length) throw service.validationError(formatConstraintErrors(problems.constraintErrors));
       input = value;
     }
+    // Input is checked against the model first, as AWS's front end does, so bad input gets the
+    // same answer whether or not Berth has built the operation.
+    const handler = service.operations[operation];
+    if (!handler) throw new UnsupportedOperationError(service.model.metadata.serviceId, operation, service.unsupportedCode);
     const result = handler.async ? await handler(input, ctx) : this.opts.store.transaction(() => handler(input, ctx));
     return opModel.output ? shapeOutput(service.model, opModel.output.shape, result ?? {}, protocol.encodeTimestamp) : {};
   }
