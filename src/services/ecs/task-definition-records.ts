@@ -30,7 +30,7 @@ export function parseTaskDefinitionRef(ref: string): { family: string; revision?
   let body = ref;
   if (ref.startsWith('arn:')) {
     const m = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/(.+)$/.exec(ref);
-    if (!m) throw invalidParameter(`Invalid revision number. Number: ${ref}`);
+    if (!m) throw invalidParameter(`Invalid task definition ARN '${ref}': expected arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION.`);
     body = m[1];
   }
   const colon = body.lastIndexOf(':');
