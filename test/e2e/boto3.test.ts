@@ -116,7 +116,7 @@ describe('berth env', () => {
     assert.match(r.stdout, /"status": "ACTIVE"/);
   });
 
-  it('without the exports the CLI reaches nothing of Berth: a wrong secret is refused', { skip: isV1 ? false : 'no AWS CLI v1 on PATH' }, () => {
+  it('the CLI with a secret other than the exported one is refused', { skip: isV1 ? false : 'no AWS CLI v1 on PATH' }, () => {
     const script = `eval "$("${process.execPath}" "${BERTH_BIN}" env --data-dir "${berth.dataDir}")" && AWS_SECRET_ACCESS_KEY=wrong aws ecs list-clusters --endpoint-url "$AWS_ENDPOINT_URL"`;
     const r = run('bash', ['-c', script], { ...cleanEnv(), AWS_MAX_ATTEMPTS: '1' });
     assert.notEqual(r.status, 0);
