@@ -1,0 +1,53 @@
+/** The benchmark's printed table: figures per operation and target, ratio Berth/moto, and the bar. */
+import type { PhaseResult } from './load.js';
+
+/** The bar from issue 2: Berth at least this many times moto's throughput on each operation. */
+export const BAR = 5;
+
+/** One measured phase, labelled. */
+export interface Row {
+  operation: string;
+  target: string;
+  result: PhaseResult;
+}
+
+const fmt = (n: number | undefined, digits: number) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Formats every phase, then the ratio per operation against moto and whether the bar is met. */
+export function formatReport(rows: Row[], operations: string[], baseline = 'berth', reference = 'moto'): { text: string; met: boolean | undefined } {
+  const figures = table(
+    ['operation', 'target', 'calls', 'errors', 'calls/s', 'p50 ms', 'p99 ms', 'server CPU µs/call', 'client CPU µs/call'],
+    rows.map((r) => [
+      r.operation,
+      r.target,
+      String(r.result.calls),
+      String(r.result.errors),
+      fmt(r.result.throughput, 0),
+      fmt(r.result.p50Ms, 2),
+      fmt(r.result.p99Ms, 2),
+      fmt(r.result.serverCpuUsPerCall, 0),
+      fmt(r.result.clientCpuUsPerCall, 0),
+    ]),
+  );
+  const ratios: string[][] = [];
+  let met: boolean | undefined;
+  for (const op of operations) {
+    const b = rows.find((r) => r.operation === op && r.target === baseline);
+    const m = rows.find((r) => r.operation === op && r.target === reference);
+    if (!b || !m) continue;
+    const ratio = b.result.throughput / m.result.throughput;
+    const ok = ratio >= BAR && b.result.errors === 0 && m.result.errors === 0;
+    met = (met ?? true) && ok;
+    ratios.push([op, `${fmt(b.result.throughput, 0)} / ${fmt(m.result.throughput, 0)}`, `${fmt(ratio, 2)}x`, `${fmt(m.result.p50Ms / b.result.p50Ms, 2)}x`, `${fmt(m.result.p99Ms / b.result.p99Ms, 2)}x`, ok ? 'yes' : 'NO']);
+  }
+  const ratioTable = ratios.length
+    ? table(['operation', `calls/s ${baseline} / ${reference}`, `throughput ${baseline}/${reference}`, `p50 ${reference}/${baseline}`, `p99 ${reference}/${baseline}`, `>= ${BAR}x`], ratios)
+    : '';
+  return { text: ratioTable ? `${figures}\n\n${ratioTable}` : figures, met };
+}
