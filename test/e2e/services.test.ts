@@ -244,6 +244,41 @@ describe('ECS services through @aws-sdk/client-ecs', () => {
     assert.equal(again.service?.taskDefinition, webV2, 'a bare family resolves to its latest ACTIVE revision');
   });
 
+  it('keeps CODE_DEPLOY services as a PRIMARY task set and limits what UpdateService may change', async () => {
+    const tg = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/0123456789abcdef';
+    const { service } = await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'svc',
+        serviceName: 'bg',
+        taskDefinition: webV1,
+        desiredCount: 2,
+        launchType: 'FARGATE',
+        networkConfiguration: vpc,
+        deploymentController: { type: 'CODE_DEPLOY' },
+        loadBalancers: [{ targetGroupArn: tg, containerName: 'web', containerPort: 8080 }],
+        healthCheckGracePeriodSeconds: 30,
+      }),
+    );
+    assert.deepEqual(service?.deploymentController, { type: 'CODE_DEPLOY' });
+    assert.deepEqual(service?.deployments, []);
+    assert.equal(service?.taskSets?.length, 1);
+    assert.equal(service?.taskSets?.[0].status, 'PRIMARY');
+    assert.equal(service?.taskSets?.[0].taskDefinition, webV1);
+    assert.match(service!.taskSets![0].taskSetArn!, /:task-set\/svc\/bg\/ecs-svc\/\d{19}$/);
+    assert.equal(service?.healthCheckGracePeriodSeconds, 30);
+    await assert.rejects(ecs.send(new UpdateServiceCommand({ cluster: 'svc', service: 'bg', taskDefinition: webV2 })), {
+      name: 'InvalidParameterException',
+      message: 'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Please use Code Deploy to trigger a new deployment.',
+    });
+    const scaled = await ecs.send(new UpdateServiceCommand({ cluster: 'svc', service: 'bg', desiredCount: 3 }));
+    assert.equal(scaled.service?.taskSets?.[0].computedDesiredCount, 3);
+    const external = await ecs.send(new CreateServiceCommand({ cluster: 'svc', serviceName: 'ext', desiredCount: 0, deploymentController: { type: 'EXTERNAL' } }));
+    assert.equal(external.service?.taskDefinition, undefined);
+    assert.deepEqual(external.service?.deployments, []);
+    await ecs.send(new DeleteServiceCommand({ cluster: 'svc', service: 'bg', force: true }));
+    await ecs.send(new DeleteServiceCommand({ cluster: 'svc', service: 'ext' }));
+  });
+
   it('lets DeleteCluster through once every service is gone', async () => {
     await ecs.send(new CreateClusterCommand({ clusterName: 'short' }));
     await ecs.send(new CreateServiceCommand({ cluster: 'short', serviceName: 's', taskDefinition: 'worker', desiredCount: 0 }));
