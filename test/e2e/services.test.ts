@@ -229,7 +229,7 @@ describe('ECS services through @aws-sdk/client-ecs', () => {
     });
     const deleted = await ecs.send(new DeleteServiceCommand({ cluster: 'svc', service: 'api', force: true }));
     assert.equal(deleted.service?.desiredCount, 0);
-    assert.equal(deleted.service?.status, 'INACTIVE', 'no task of it is left, so it has drained');
+    assert.equal(deleted.service?.status, 'DRAINING', 'DeleteService answers with the service as it left it');
     const described = await ecs.send(new DescribeServicesCommand({ cluster: 'svc', services: ['api'] }));
     assert.equal(described.services?.[0].status, 'INACTIVE');
     const listed = await ecs.send(new ListServicesCommand({ cluster: 'svc', launchType: 'FARGATE' }));

@@ -645,9 +645,13 @@ export function serviceOperations(deps: EcsDeps) {
         s.deployments = s.deployments.map((d) => ({ ...d, desiredCount: 0, updatedAt: at }));
         s.taskSets = s.taskSets.map((t) => ({ ...t, computedDesiredCount: 0, status: 'DRAINING' as const, updatedAt: at }));
         save(deps, s);
+        // AWS answers with the service as DeleteService left it (DRAINING); it turns INACTIVE
+        // once no task of it is left, which describe calls show.
+        const answer = toWire(deps, s, false);
         settleDrainingService(deps, s.clusterArn, s.name);
+        return { service: answer };
       }
-      return { service: toWire(deps, findService(deps, cluster, s.arn)!, false) };
+      return { service: toWire(deps, s, false) };
     },
   };
 }
