@@ -18,6 +18,7 @@ import {
 } from '../errors/index.js';
 import { checkInput, formatConstraintErrors, shapeOutput } from '../model/index.js';
 import type { Store } from '../state/index.js';
+import { GroupCommit } from './group-commit.js';
 import { createJsonProtocol } from './protocols/json.js';
 import type { IncomingCall, OutgoingResponse, Protocol, ResolvedCall } from './protocols/protocol.js';
 import type { CallContext, ServiceDefinition } from './service.js';
@@ -46,10 +47,13 @@ export class ApiServer {
   private readonly protocols: Protocol[];
   private readonly maxBody: number;
   private ready = false;
+  /** Synchronous operations commit in batches (one fsync per batch), each call in its own savepoint. */
+  private readonly commits: GroupCommit;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.protocols = [createJsonProtocol(opts.services)];
     this.maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
+    this.commits = new GroupCommit(opts.store);
     this.server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 120_000 }, (req, res) => this.onRequest(req, res));
   }
 
@@ -156,7 +160,7 @@ export class ApiServer {
     // same answer whether or not Berth has built the operation.
     const handler = service.operations[operation];
     if (!handler) throw new UnsupportedOperationError(service.model.metadata.serviceId, operation, service.unsupportedCode);
-    const result = handler.async ? await handler(input, ctx) : this.opts.store.transaction(() => handler(input, ctx));
+    const result = handler.async ? await handler(input, ctx) : await this.commits.run(() => handler(input, ctx));
     return opModel.output ? shapeOutput(service.model, opModel.output.shape, result ?? {}, protocol.encodeTimestamp) : {};
   }
 
