@@ -5,20 +5,38 @@
  * ratio Berth/moto. Not a test: it measures, prints, and cleans up after itself.
  */
 import os from 'node:os';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBerthProcess, TEST_CREDENTIALS, type TestBerth } from '../../test/fixtures/berth.js';
-import { measure, type Bound } from './load.js';
+import { LoadPool, type Bound } from './load.js';
 import { startMoto, type MotoServer } from './moto.js';
 import { compileBenchOptions, parseBenchArgs, USAGE, type ResolvedBenchOptions } from './options.js';
 import { BAR, formatReport, type Row } from './report.js';
 import { benchClient, clusterWorkload, taskDefinitionWorkload, type TargetEndpoint, type Workload } from './workload.js';
 
 const say = (s: string) => process.stdout.write(s + '\n');
+const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /** Everything started so far, so any exit path can stop it. */
 const cleanups = new Set<() => Promise<void>>();
+/** Set by SIGINT/SIGTERM: nothing new is started. */
+let stopping = false;
+function checkStopping(): void {
+  if (stopping) throw new Error('interrupted');
+}
+/** Berth processes still running, for a synchronous last resort at exit. */
+const liveBerths = new Set<TestBerth>();
+process.once('exit', () => {
+  for (const b of liveBerths) {
+    try {
+      b.process.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    rmSync(b.dataDir, { recursive: true, force: true });
+  }
+});
 async function cleanupAll(): Promise<void> {
   const all = [...cleanups];
   cleanups.clear();
@@ -38,15 +56,22 @@ async function startBerth(opts: ResolvedBenchOptions, sync: 'FULL' | 'NORMAL'): 
     env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim();
     env.BENCH_CPU_PROF_FILE = path.resolve(opts.cpuProfDir, `berth-${sync.toLowerCase()}-${Date.now()}.cpuprofile`);
   }
+  checkStopping();
   const berth: TestBerth = await startBerthProcess({ env });
+  liveBerths.add(berth);
   const stop = async () => {
     // Graceful first (a CPU profile is written at exit), then the fixture's kill and data-dir removal.
     const timer = setTimeout(() => void berth.kill9(), 10_000);
     await berth.stop().catch(() => undefined);
     clearTimeout(timer);
     await berth.cleanup();
+    liveBerths.delete(berth);
   };
   cleanups.add(stop);
+  if (stopping) {
+    await cleanupAll();
+    checkStopping();
+  }
   return {
     target: { label: 'berth', endpoint: berth.endpoint, region: berth.region, credentials: TEST_CREDENTIALS, pid: berth.process.pid },
     stop: async () => {
@@ -57,8 +82,13 @@ async function startBerth(opts: ResolvedBenchOptions, sync: 'FULL' | 'NORMAL'): 
 }
 
 async function startMotoTarget(): Promise<{ target: Target; stop: () => Promise<void> }> {
+  checkStopping();
   const moto: MotoServer = await startMoto();
   cleanups.add(moto.stop);
+  if (stopping) {
+    await cleanupAll();
+    checkStopping();
+  }
   return {
     target: {
       label: 'moto',
@@ -90,11 +120,16 @@ async function benchTarget(
     say(`  ${label}: seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const bound: Bound = opts.calls !== undefined ? { calls: opts.calls } : { durationS: opts.durationS };
     const rows: Row[] = [];
-    for (const op of workload.operations(client)) {
-      if (only && !only(op)) continue;
-      const result = await measure(op.call, { concurrency: opts.concurrency, warmupS: opts.warmupS, bound, serverPid: target.pid });
-      say(`  ${label}: ${op.name.padEnd(24)} ${result.throughput.toFixed(0).padStart(6)} calls/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  ${result.errors} ERRORS (${result.firstError})` : ''}`);
-      rows.push({ operation: op.name, target: label, result });
+    const pool = await LoadPool.start({ target: { endpoint: target.endpoint, region: target.region, credentials: target.credentials }, workload: opts.workload, revisions: opts.revisions }, opts.threads, opts.concurrency);
+    try {
+      for (const op of workload.operations(client)) {
+        if (only && !only(op)) continue;
+        const result = await pool.measure(op.name, { concurrency: opts.concurrency, warmupS: opts.warmupS, bound, serverPid: target.pid });
+        say(`  ${label}: ${op.name.padEnd(24)} ${result.throughput.toFixed(0).padStart(6)} calls/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  ${result.errors} ERRORS (${result.firstError})` : ''}`);
+        rows.push({ operation: op.name, target: label, result });
+      }
+    } finally {
+      await pool.close();
     }
     return rows;
   } finally {
@@ -129,8 +164,8 @@ async function main(): Promise<number> {
     .operations(undefined as never)
     .filter((o) => o.writes)
     .map((o) => o.name);
-  say(`bench:api — ${opts.workload}; ${opts.concurrency} calls in flight; ${opts.calls !== undefined ? `${opts.calls} calls` : `${opts.durationS} s`} per operation after ${opts.warmupS} s warm-up`);
-  say(`host: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}; targets run one at a time`);
+  say(`bench:api — ${opts.workload}; ${opts.concurrency} calls in flight over ${opts.threads} load thread(s); ${opts.calls !== undefined ? `${opts.calls} calls` : `${opts.durationS} s`} per operation after ${opts.warmupS} s warm-up`);
+  say(`host: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load average ${loadavg()}; targets run one at a time`);
   for (const op of workload().operations(undefined as never)) say(`  ${op.name}: ${op.shape}`);
 
   const rows: Row[] = [];
@@ -163,6 +198,7 @@ async function main(): Promise<number> {
     }
   }
 
+  say(`\nload average now ${loadavg()} (other work on the host skews the figures; the client shares the host's CPUs with the server)`);
   say('\n=== Results (Berth with its default durability, BERTH_SYNC=FULL) ===');
   const order = (r: Row) => opNames.indexOf(r.operation);
   const sorted = [...rows].sort((a, b) => order(b) - order(a) || a.target.localeCompare(b.target));
@@ -184,6 +220,7 @@ async function main(): Promise<number> {
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
+    stopping = true;
     process.stderr.write(`bench:api: ${sig}; stopping Berth and moto.\n`);
     void cleanupAll().finally(() => process.exit(130));
   });

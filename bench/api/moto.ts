@@ -12,6 +12,18 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
+/** moto processes not yet reaped, killed synchronously if the bench exits early. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
 /** A port the kernel just handed out on 127.0.0.1 (free at the time of asking). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,6 +45,8 @@ export async function startMoto(): Promise<MotoServer> {
     // Its own process group, so stop() reaches a wrapper's children too (pyenv shims exec, but be sure).
     detached: true,
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let out = '';
   child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));

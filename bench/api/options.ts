@@ -13,6 +13,8 @@ export interface BenchOptions {
   warmupS?: number;
   /** Calls in flight at once (`--concurrency`, `BENCH_CONCURRENCY`; default 16). */
   concurrency?: number;
+  /** Load-generating threads, each with its own client; the calls in flight are split between them (`--threads`, `BENCH_THREADS`; default 1). */
+  threads?: number;
   /** Revisions of the family that ListTaskDefinitions and DescribeTaskDefinition read (`--revisions`, `BENCH_REVISIONS`; default 300). */
   revisions?: number;
   /** `task-definitions` (default) or `clusters` (a smoke workload) (`--workload`, `BENCH_WORKLOAD`). */
@@ -35,6 +37,7 @@ export interface ResolvedBenchOptions {
   calls: number | undefined;
   warmupS: number;
   concurrency: number;
+  threads: number;
   revisions: number;
   workload: 'task-definitions' | 'clusters';
   targets: ('berth' | 'moto')[];
@@ -54,6 +57,7 @@ ListTaskDefinitions through @aws-sdk/client-ecs, Berth against moto_server, in o
   --calls N         a fixed number of calls instead of a duration  (BENCH_CALLS)
   --warmup S        warm-up seconds before each measurement        (BENCH_WARMUP, 1)
   --concurrency N   calls in flight                                (BENCH_CONCURRENCY, 16)
+  --threads N       load threads (each its own client), calls split   (BENCH_THREADS, 1)
   --revisions N     revisions in the listed/described family       (BENCH_REVISIONS, 300)
   --workload W      task-definitions | clusters                    (BENCH_WORKLOAD, task-definitions)
   --targets T       berth,moto | berth | moto                      (BENCH_TARGETS, berth,moto)
@@ -76,6 +80,8 @@ export function compileBenchOptions(o: BenchOptions): ResolvedBenchOptions {
   positive('--calls', o.calls, true);
   positive('--concurrency', o.concurrency, true);
   positive('--revisions', o.revisions, true);
+  positive('--threads', o.threads, true);
+  if ((o.threads ?? 1) > (o.concurrency ?? 16)) throw new Error(`--threads (${o.threads ?? 1}) must not exceed --concurrency (${o.concurrency ?? 16})`);
   positive('--timeout', o.timeoutS, false);
   if (o.warmupS !== undefined && !(o.warmupS >= 0)) throw new Error(`--warmup must be 0 or more seconds; got ${o.warmupS}`);
   if (o.workload !== undefined && o.workload !== 'task-definitions' && o.workload !== 'clusters') {
@@ -90,6 +96,7 @@ export function compileBenchOptions(o: BenchOptions): ResolvedBenchOptions {
     calls: o.calls,
     warmupS: o.warmupS ?? 1,
     concurrency: o.concurrency ?? 16,
+    threads: o.threads ?? 1,
     revisions: o.revisions ?? 300,
     workload: o.workload ?? 'task-definitions',
     targets,
@@ -109,6 +116,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     calls: num(env.BENCH_CALLS),
     warmupS: num(env.BENCH_WARMUP),
     concurrency: num(env.BENCH_CONCURRENCY),
+    threads: num(env.BENCH_THREADS),
     revisions: num(env.BENCH_REVISIONS),
     workload: (env.BENCH_WORKLOAD || undefined) as BenchOptions['workload'],
     targets: list(env.BENCH_TARGETS),
@@ -134,6 +142,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
       case '--calls': o.calls = num(value()); break;
       case '--warmup': o.warmupS = num(value()); break;
       case '--concurrency': o.concurrency = num(value()); break;
+      case '--threads': o.threads = num(value()); break;
       case '--revisions': o.revisions = num(value()); break;
       case '--workload': o.workload = value() as BenchOptions['workload']; break;
       case '--targets': o.targets = list(value()); break;

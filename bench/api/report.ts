@@ -22,7 +22,7 @@ function table(header: string[], rows: string[][]): string {
 /** Formats every phase, then the ratio per operation against moto and whether the bar is met. */
 export function formatReport(rows: Row[], operations: string[], baseline = 'berth', reference = 'moto'): { text: string; met: boolean | undefined } {
   const figures = table(
-    ['operation', 'target', 'calls', 'errors', 'calls/s', 'p50 ms', 'p99 ms', 'server CPU µs/call', 'client CPU µs/call'],
+    ['operation', 'target', 'calls', 'errors', 'calls/s', 'p50 ms', 'p99 ms', 'server CPU µs/call', 'server cores', 'client cores'],
     rows.map((r) => [
       r.operation,
       r.target,
@@ -32,7 +32,8 @@ export function formatReport(rows: Row[], operations: string[], baseline = 'bert
       fmt(r.result.p50Ms, 2),
       fmt(r.result.p99Ms, 2),
       fmt(r.result.serverCpuUsPerCall, 0),
-      fmt(r.result.clientCpuUsPerCall, 0),
+      fmt(r.result.serverCores, 2),
+      fmt(r.result.clientCores, 2),
     ]),
   );
   const ratios: string[][] = [];
@@ -44,10 +45,19 @@ export function formatReport(rows: Row[], operations: string[], baseline = 'bert
     const ratio = b.result.throughput / m.result.throughput;
     const ok = ratio >= BAR && b.result.errors === 0 && m.result.errors === 0;
     met = (met ?? true) && ok;
-    ratios.push([op, `${fmt(b.result.throughput, 0)} / ${fmt(m.result.throughput, 0)}`, `${fmt(ratio, 2)}x`, `${fmt(m.result.p50Ms / b.result.p50Ms, 2)}x`, `${fmt(m.result.p99Ms / b.result.p99Ms, 2)}x`, ok ? 'yes' : 'NO']);
+    const cpu = m.result.serverCpuUsPerCall !== undefined && b.result.serverCpuUsPerCall ? m.result.serverCpuUsPerCall / b.result.serverCpuUsPerCall : NaN;
+    ratios.push([
+      op,
+      `${fmt(b.result.throughput, 0)} / ${fmt(m.result.throughput, 0)}`,
+      `${fmt(ratio, 2)}x`,
+      `${fmt(m.result.p50Ms / b.result.p50Ms, 2)}x`,
+      `${fmt(m.result.p99Ms / b.result.p99Ms, 2)}x`,
+      `${fmt(cpu, 1)}x`,
+      ok ? 'yes' : 'NO',
+    ]);
   }
   const ratioTable = ratios.length
-    ? table(['operation', `calls/s ${baseline} / ${reference}`, `throughput ${baseline}/${reference}`, `p50 ${reference}/${baseline}`, `p99 ${reference}/${baseline}`, `>= ${BAR}x`], ratios)
+    ? table(['operation', `calls/s ${baseline} / ${reference}`, `throughput ${baseline}/${reference}`, `p50 ${reference}/${baseline}`, `p99 ${reference}/${baseline}`, `server CPU/call ${reference}/${baseline}`, `throughput >= ${BAR}x`], ratios)
     : '';
   return { text: ratioTable ? `${figures}\n\n${ratioTable}` : figures, met };
 }
