@@ -15,6 +15,7 @@ import {
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
 import { runAll, type Call } from './load.js';
+import { tutorialTaskDefinition } from '../../test/fixtures/task-definitions.js';
 
 /** Where a target answers and how to sign for it. */
 export interface TargetEndpoint {
@@ -40,27 +41,7 @@ export function benchClient(t: TargetEndpoint, concurrency: number): ECSClient {
 
 /** The task definition of issue 2 (a real ECS tutorial's, placeholders filled), in a given family. */
 export function taskDefinition(family: string): RegisterTaskDefinitionCommandInput {
-  return {
-    executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
-    containerDefinitions: [
-      {
-        name: 'api',
-        image: '123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/api:1',
-        essential: true,
-        logConfiguration: {
-          logDriver: 'awslogs',
-          options: { 'awslogs-group': '/ecs/api', 'awslogs-region': 'ap-northeast-2', 'awslogs-stream-prefix': 'ecs' },
-        },
-        portMappings: [{ hostPort: 8080, protocol: 'tcp', containerPort: 8080 }],
-        secrets: [{ valueFrom: 'arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:db-AbCdEf', name: 'DB_URL' }],
-      },
-    ],
-    requiresCompatibilities: ['FARGATE'],
-    networkMode: 'awsvpc',
-    cpu: '512',
-    memory: '1024',
-    family,
-  };
+  return tutorialTaskDefinition(family);
 }
 
 /** One measured operation. */

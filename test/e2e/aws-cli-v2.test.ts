@@ -6,32 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
+import { tutorialTaskDefinition } from '../fixtures/task-definitions.js';
 
 const run = promisify(execFile);
 const skip = existsSync(AWS_CLI_V2) ? false : `AWS CLI v2 (${AWS_CLI_V2}) is not installed`;
 
 /** The task definition from the ECS tutorial the issue names (placeholders filled). */
-const TUTORIAL_TASK_DEFINITION = {
-  executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
-  containerDefinitions: [
-    {
-      name: 'api',
-      image: '123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/api:1',
-      essential: true,
-      logConfiguration: {
-        logDriver: 'awslogs',
-        options: { 'awslogs-group': '/ecs/api', 'awslogs-region': 'ap-northeast-2', 'awslogs-stream-prefix': 'ecs' },
-      },
-      portMappings: [{ hostPort: 8080, protocol: 'tcp', containerPort: 8080 }],
-      secrets: [{ valueFrom: 'arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:db-AbCdEf', name: 'DB_URL' }],
-    },
-  ],
-  requiresCompatibilities: ['FARGATE'],
-  networkMode: 'awsvpc',
-  cpu: '512',
-  memory: '1024',
-  family: 'api',
-};
+const TUTORIAL_TASK_DEFINITION = tutorialTaskDefinition('api');
 
 /** Asserts every member of `expected` is in `actual` with the same value (objects may carry more members). */
 function assertIncludes(actual: unknown, expected: unknown, at = '$'): void {
