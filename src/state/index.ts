@@ -24,7 +24,22 @@ export interface StoreOptions {
 
 /** The database handle plus the helpers every component uses. */
 export class Store {
+  private readonly statements = new Map<string, Database.Statement>();
+
   private constructor(readonly db: Database.Database) {}
+
+  /**
+   * A prepared statement for `sql`, prepared once and reused (preparing costs more than most
+   * of Berth's queries). Pluck mode is reset on each call, so `.pluck()` applies to this use only.
+   */
+  prepare(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt.reader ? stmt.pluck(false) : stmt;
+  }
 
   /** Opens (creating if needed) `<dataDir>/berth.db` in WAL mode. */
   static open(dataDir: string, options: StoreOptions = {}): Store {
@@ -77,16 +92,17 @@ export class Store {
 
   /** Reads a value from the meta table. */
   getMeta(key: string): string | undefined {
-    return this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
+    return this.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
   }
 
   /** Writes a value to the meta table. */
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   /** Closes the database (checkpointing the WAL). */
   close(): void {
+    this.statements.clear();
     if (this.db.open) this.db.close();
   }
 }

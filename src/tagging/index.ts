@@ -24,12 +24,12 @@ export class TagStore {
 
   /** The tags of a resource, in the order they were first set. */
   list(arn: string): Tag[] {
-    return this.store.db.prepare('SELECT key, value FROM resource_tags WHERE resource_arn = ? ORDER BY rowid').all(arn) as Tag[];
+    return this.store.prepare('SELECT key, value FROM resource_tags WHERE resource_arn = ? ORDER BY rowid').all(arn) as Tag[];
   }
 
   /** Adds or overwrites tags. */
   put(arn: string, tags: readonly Tag[]): void {
-    const stmt = this.store.db.prepare(
+    const stmt = this.store.prepare(
       'INSERT INTO resource_tags (resource_arn, key, value) VALUES (?, ?, ?) ON CONFLICT(resource_arn, key) DO UPDATE SET value = excluded.value',
     );
     for (const t of tags) stmt.run(arn, t.key, t.value);
@@ -37,17 +37,17 @@ export class TagStore {
 
   /** Removes the named keys (absent keys are ignored, as AWS ignores them). */
   remove(arn: string, keys: readonly string[]): void {
-    const stmt = this.store.db.prepare('DELETE FROM resource_tags WHERE resource_arn = ? AND key = ?');
+    const stmt = this.store.prepare('DELETE FROM resource_tags WHERE resource_arn = ? AND key = ?');
     for (const k of keys) stmt.run(arn, k);
   }
 
   /** Removes every tag of a resource. */
   clear(arn: string): void {
-    this.store.db.prepare('DELETE FROM resource_tags WHERE resource_arn = ?').run(arn);
+    this.store.prepare('DELETE FROM resource_tags WHERE resource_arn = ?').run(arn);
   }
 
   /** How many tags a resource has. */
   count(arn: string): number {
-    return this.store.db.prepare('SELECT count(*) FROM resource_tags WHERE resource_arn = ?').pluck().get(arn) as number;
+    return this.store.prepare('SELECT count(*) FROM resource_tags WHERE resource_arn = ?').pluck().get(arn) as number;
   }
 }

@@ -26,7 +26,7 @@ export const BUILTIN_CAPACITY_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'];
 /** Reads a cluster by name or ARN, ACTIVE or INACTIVE; undefined when Berth never had it. */
 export function findCluster(deps: EcsDeps, ref: string | undefined): ClusterRecord | undefined {
   const arn = clusterArn(deps.scope, clusterNameOf(ref));
-  const doc = deps.store.db.prepare('SELECT doc FROM ecs_clusters WHERE arn = ?').pluck().get(arn) as string | undefined;
+  const doc = deps.store.prepare('SELECT doc FROM ecs_clusters WHERE arn = ?').pluck().get(arn) as string | undefined;
   return doc === undefined ? undefined : (JSON.parse(doc) as ClusterRecord);
 }
 
@@ -38,7 +38,7 @@ export function requireActiveCluster(deps: EcsDeps, ref: string | undefined): Cl
 }
 
 function save(deps: EcsDeps, c: ClusterRecord): void {
-  deps.store.db
+  deps.store
     .prepare(
       `INSERT INTO ecs_clusters (arn, name, status, created_at, doc) VALUES (@arn, @name, @status, @createdAt, @doc)
        ON CONFLICT(arn) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, doc = excluded.doc`,
@@ -87,7 +87,7 @@ interface Counts {
 }
 
 function counts(deps: EcsDeps, arn: string): Counts {
-  const tasks = deps.store.db
+  const tasks = deps.store
     .prepare(
       `SELECT CASE WHEN launch_type = 'FARGATE' THEN 'Fargate' ELSE 'EC2' END AS kind,
               SUM(last_status = 'RUNNING') AS running,
@@ -95,7 +95,7 @@ function counts(deps: EcsDeps, arn: string): Counts {
          FROM ecs_tasks WHERE cluster_arn = ? AND last_status != 'STOPPED' GROUP BY kind`,
     )
     .all(arn) as { kind: string; running: number; pending: number }[];
-  const services = deps.store.db
+  const services = deps.store
     .prepare(
       `SELECT CASE WHEN launch_type = 'FARGATE' THEN 'Fargate' ELSE 'EC2' END AS kind, status, count(*) AS n
          FROM ecs_services WHERE cluster_arn = ? AND status IN ('ACTIVE', 'DRAINING') GROUP BY kind, status`,
@@ -203,7 +203,7 @@ export function clusterOperations(deps: EcsDeps) {
     },
 
     ListClusters(input: { nextToken?: string; maxResults?: number }) {
-      const arns = deps.store.db.prepare(`SELECT arn FROM ecs_clusters WHERE status = 'ACTIVE' ORDER BY name`).pluck().all() as string[];
+      const arns = deps.store.prepare(`SELECT arn FROM ecs_clusters WHERE status = 'ACTIVE' ORDER BY name`).pluck().all() as string[];
       const page = paginate(arns, { ...input, defaultMax: 100, limit: 100, scope: 'ListClusters' }, invalidParameter);
       return { clusterArns: page.items, nextToken: page.nextToken };
     },
@@ -234,12 +234,12 @@ export function clusterOperations(deps: EcsDeps) {
       const c = findCluster(deps, input.cluster);
       if (!c) throw clusterNotFound();
       if (c.status !== 'ACTIVE') throw clientException('The specified cluster is inactive. Specify an active cluster and try again.');
-      const services = deps.store.db
+      const services = deps.store
         .prepare(`SELECT count(*) FROM ecs_services WHERE cluster_arn = ? AND status IN ('ACTIVE', 'DRAINING')`)
         .pluck()
         .get(c.arn) as number;
       if (services > 0) throw ecsError('ClusterContainsServicesException', 'The Cluster cannot be deleted while Services are active.');
-      const tasks = deps.store.db
+      const tasks = deps.store
         .prepare(`SELECT count(*) FROM ecs_tasks WHERE cluster_arn = ? AND last_status != 'STOPPED'`)
         .pluck()
         .get(c.arn) as number;

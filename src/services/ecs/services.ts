@@ -110,7 +110,7 @@ export interface ServiceRecord {
 }
 
 function save(deps: EcsDeps, s: ServiceRecord): void {
-  deps.store.db
+  deps.store
     .prepare(
       `INSERT INTO ecs_services (arn, cluster_arn, name, status, launch_type, scheduling_strategy, created_at, doc)
        VALUES (@arn, @clusterArn, @name, @status, @launchType, @scheduling, @createdAt, @doc)
@@ -144,7 +144,7 @@ function arnFor(deps: EcsDeps, cluster: ClusterRecord, ref: string): string | un
 export function findService(deps: EcsDeps, cluster: ClusterRecord, ref: string): ServiceRecord | undefined {
   const arn = arnFor(deps, cluster, ref);
   if (!arn) return undefined;
-  const doc = deps.store.db.prepare('SELECT doc FROM ecs_services WHERE arn = ?').pluck().get(arn) as string | undefined;
+  const doc = deps.store.prepare('SELECT doc FROM ecs_services WHERE arn = ?').pluck().get(arn) as string | undefined;
   return doc === undefined ? undefined : (JSON.parse(doc) as ServiceRecord);
 }
 
@@ -153,17 +153,17 @@ export function findService(deps: EcsDeps, cluster: ClusterRecord, ref: string):
  * a service's task call this; DeleteService calls it at once.
  */
 export function settleDrainingService(deps: EcsDeps, clusterArn: string, serviceName: string): void {
-  const arn = deps.store.db
+  const arn = deps.store
     .prepare(`SELECT arn FROM ecs_services WHERE cluster_arn = ? AND name = ? AND status = 'DRAINING'`)
     .pluck()
     .get(clusterArn, serviceName) as string | undefined;
   if (!arn) return;
-  const live = deps.store.db
+  const live = deps.store
     .prepare(`SELECT count(*) FROM ecs_tasks WHERE cluster_arn = ? AND service_name = ? AND last_status != 'STOPPED'`)
     .pluck()
     .get(clusterArn, serviceName) as number;
   if (live > 0) return;
-  const s = JSON.parse(deps.store.db.prepare('SELECT doc FROM ecs_services WHERE arn = ?').pluck().get(arn) as string) as ServiceRecord;
+  const s = JSON.parse(deps.store.prepare('SELECT doc FROM ecs_services WHERE arn = ?').pluck().get(arn) as string) as ServiceRecord;
   s.status = ServiceStatus.move(s.status, 'INACTIVE');
   const now = deps.now().toISOString();
   s.deployments = s.deployments.map((d) => ({ ...d, status: 'INACTIVE' as const, updatedAt: now }));
@@ -277,7 +277,7 @@ function applyLaunch(s: ServiceRecord, launch: Launch): void {
 
 /** Live task counts of a service, by deployment (startedBy) and in total. */
 function taskCounts(deps: EcsDeps, s: ServiceRecord) {
-  const rows = deps.store.db
+  const rows = deps.store
     .prepare(
       `SELECT started_by AS startedBy, SUM(last_status = 'RUNNING') AS running,
               SUM(last_status IN (${PENDING_TASK_STATUSES.map(() => '?').join(', ')})) AS pending
@@ -524,7 +524,7 @@ export function serviceOperations(deps: EcsDeps) {
       const arns =
         input.resourceManagementType === 'ECS'
           ? []
-          : (deps.store.db
+          : (deps.store
               .prepare(
                 `SELECT arn FROM ecs_services
                   WHERE cluster_arn = @cluster AND status IN ('ACTIVE', 'DRAINING')

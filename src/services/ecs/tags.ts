@@ -38,7 +38,7 @@ function requireTaggable(deps: EcsDeps, arn: string): void {
   if (!parsed || parsed.accountId !== deps.scope.accountId || parsed.region !== deps.scope.region) {
     throw invalidParameter(`The ARN '${arn}' is not a valid ECS resource ARN in ${deps.scope.region} for account ${deps.scope.accountId}.`);
   }
-  const db = deps.store.db;
+  const db = deps.store;
   switch (parsed.resourceType) {
     case 'cluster': {
       const status = db.prepare('SELECT status FROM ecs_clusters WHERE arn = ?').pluck().get(arn);

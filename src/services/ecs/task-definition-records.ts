@@ -46,7 +46,7 @@ export function parseTaskDefinitionRef(ref: string): { family: string; revision?
  */
 export function findTaskDefinition(deps: EcsDeps, ref: string): TaskDefinitionRecord | undefined {
   const { family, revision } = parseTaskDefinitionRef(ref);
-  const db = deps.store.db;
+  const db = deps.store;
   const doc =
     revision === undefined
       ? (db
@@ -72,13 +72,13 @@ export const arnOf = (deps: EcsDeps, family: string, revision: number) => taskDe
 
 /** One revision in any status (DELETE_IN_PROGRESS included); undefined when Berth never had it. */
 export function loadRevision(deps: EcsDeps, family: string, revision: number): TaskDefinitionRecord | undefined {
-  const doc = deps.store.db.prepare('SELECT doc FROM ecs_task_definitions WHERE family = ? AND revision = ?').pluck().get(family, revision) as string | undefined;
+  const doc = deps.store.prepare('SELECT doc FROM ecs_task_definitions WHERE family = ? AND revision = ?').pluck().get(family, revision) as string | undefined;
   return doc === undefined ? undefined : (JSON.parse(doc) as TaskDefinitionRecord);
 }
 
 /** Inserts a new revision or rewrites an existing one (status changes). */
 export function saveTaskDefinition(deps: EcsDeps, td: TaskDefinitionRecord): void {
-  deps.store.db
+  deps.store
     .prepare(
       `INSERT INTO ecs_task_definitions (family, revision, arn, status, registered_at, doc) VALUES (@family, @revision, @arn, @status, @registeredAt, @doc)
        ON CONFLICT(family, revision) DO UPDATE SET status = excluded.status, doc = excluded.doc`,

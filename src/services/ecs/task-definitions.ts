@@ -25,7 +25,7 @@ const DELETE_REASONS = {
 
 /** Builds the task definition operations. */
 export function taskDefinitionOperations(deps: EcsDeps) {
-  const db = deps.store.db;
+  const db = deps.store;
 
   /** The revision a `family:revision` or ARN reference names, in any status; ClientException for a bare family. */
   function requireRevision(ref: string): TaskDefinitionRecord {

@@ -131,7 +131,7 @@ export interface TaskRecord {
 
 /** Writes a task (insert or replace), keeping the filter columns in step with the document. */
 export function saveTask(deps: EcsDeps, t: TaskRecord): void {
-  deps.store.db
+  deps.store
     .prepare(
       `INSERT INTO ecs_tasks (arn, cluster_arn, family, service_name, started_by, desired_status, last_status, launch_type,
          container_instance_arn, created_at, doc)
@@ -157,7 +157,7 @@ export function saveTask(deps: EcsDeps, t: TaskRecord): void {
 export function findTask(deps: EcsDeps, cluster: ClusterRecord, ref: string): TaskRecord | undefined {
   const arn = taskArnOf(deps.scope, cluster.name, lastSegment(ref));
   if (ref.startsWith('arn:') && ref !== arn) return undefined;
-  const doc = deps.store.db.prepare('SELECT doc FROM ecs_tasks WHERE arn = ?').pluck().get(arn) as string | undefined;
+  const doc = deps.store.prepare('SELECT doc FROM ecs_tasks WHERE arn = ?').pluck().get(arn) as string | undefined;
   return doc === undefined ? undefined : (JSON.parse(doc) as TaskRecord);
 }
 
@@ -372,7 +372,7 @@ export function taskOperations(deps: EcsDeps) {
       const requestDigest = digest({ ...input, cluster: cluster.arn });
       if (input.clientToken !== undefined) {
         const earlier = (
-          deps.store.db
+          deps.store
             .prepare(`SELECT doc FROM ecs_tasks WHERE cluster_arn = ? AND json_extract(doc, '$.clientToken') = ? ORDER BY created_at, rowid`)
             .pluck()
             .all(cluster.arn, input.clientToken) as string[]
@@ -491,7 +491,7 @@ export function taskOperations(deps: EcsDeps) {
       const arns =
         input.containerInstance !== undefined || input.daemonName !== undefined
           ? []
-          : (deps.store.db
+          : (deps.store
               .prepare(
                 `SELECT arn FROM ecs_tasks
                   WHERE cluster_arn = @cluster AND desired_status = @desiredStatus
