@@ -160,7 +160,11 @@ export class ApiServer {
     // same answer whether or not Berth has built the operation.
     const handler = service.operations[operation];
     if (!handler) throw new UnsupportedOperationError(service.model.metadata.serviceId, operation, service.unsupportedCode);
-    const result = handler.async ? await handler(input, ctx) : await this.commits.run(() => handler(input, ctx));
+    const result = handler.async
+      ? await handler(input, ctx)
+      : service.isReadOnly?.(operation)
+        ? this.opts.store.db.transaction(() => handler(input, ctx))()
+        : await this.commits.run(() => handler(input, ctx));
     return opModel.output ? shapeOutput(service.model, opModel.output.shape, result ?? {}, protocol.encodeTimestamp) : {};
   }
 

@@ -37,6 +37,11 @@ export interface ServiceDefinition {
   operations: Readonly<Record<string, Operation>>;
   /** The error for input that breaks the model's constraints (ECS: InvalidParameterException). */
   validationError(message: string): BerthError;
+  /**
+   * True for operations that only read state (AWS's Describe/List/Get calls). They run in a plain
+   * transaction of their own, outside the batched commits that writes share.
+   */
+  isReadOnly?(operation: string): boolean;
   /** The code for modelled operations Berth has not built. */
   unsupportedCode?: string;
 }

@@ -294,9 +294,12 @@ export function shapeOutput(model: ServiceModel, shapeName: string, value: unkno
   switch (shape.type) {
     case 'structure': {
       if (typeof value !== 'object') return undefined;
+      // Walk the value's own members (usually far fewer than the shape's) and keep the modelled ones.
       const out: Record<string, unknown> = {};
-      for (const [name, ref] of Object.entries(shape.members ?? {})) {
-        const got = shapeOutput(model, ref.shape, (value as Record<string, unknown>)[name], ts);
+      const members = shape.members ?? {};
+      for (const name of Object.keys(value)) {
+        if (!Object.hasOwn(members, name)) continue;
+        const got = shapeOutput(model, members[name].shape, (value as Record<string, unknown>)[name], ts);
         if (got !== undefined) out[name] = got;
       }
       return out;

@@ -35,6 +35,7 @@ export function createEcsService(opts: EcsServiceOptions): ServiceDefinition {
       ...taskOperations(deps),
     },
     validationError: invalidParameter,
+    isReadOnly: (operation) => operation.startsWith('Describe') || operation.startsWith('List'),
     unsupportedCode: 'UnsupportedFeatureException',
   };
 }
