@@ -1,0 +1,4 @@
+/** Runtime: the driver contract, the drivers, host port reservations and runtime options. */
+export * from './driver.js';
+export { PortAllocator, probeHostPort, type PortRange, type PortProbe } from './ports.js';
+export { compileRuntimeOptions, DEFAULT_PORT_RANGE, type RuntimeOptions, type ResolvedRuntimeOptions } from './options.js';
