@@ -2,6 +2,7 @@
 /** The `berth` command: dispatches to one subcommand per file. */
 import { OptionsError } from '../config/index.js';
 import { runEnv } from './env.js';
+import { runImage } from './image.js';
 import { runUp } from './up.js';
 
 const USAGE = `Usage: berth <command> [options]
@@ -9,11 +10,12 @@ const USAGE = `Usage: berth <command> [options]
 Commands:
   up     Start Berth: one AWS API endpoint for every service Berth serves.
   env    Print shell exports (AWS_ENDPOINT_URL, keys, region) for the AWS CLI and SDKs.
+  image  Manage the local image store (import, ls, rm).
   help   Show this help.
 
 Run 'berth <command> --help' for a command's options.`;
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { up: runUp, env: runEnv };
+const commands: Record<string, (args: string[]) => Promise<number>> = { up: runUp, env: runEnv, image: runImage };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
