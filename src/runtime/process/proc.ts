@@ -1,0 +1,85 @@
+/**
+ * Reading Linux's /proc: process start times (to tell a reused pid apart), the processes of a
+ * session (a container's process tree), their CPU ticks and resident memory.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** Clock ticks per second of /proc times (USER_HZ; 100 on every Linux Berth targets). */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The fields of /proc/<pid>/stat Berth uses. */
+export interface ProcStat {
+  pid: number;
+  /** One-letter state (`R`, `S`, `Z`, ...). */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** utime + stime + cutime + cstime, in clock ticks. */
+  cpuTicks: number;
+  /** Start time in clock ticks after boot: with the pid, identifies one process for ever. */
+  startTicks: number;
+}
+
+/** Reads /proc/<pid>/stat; undefined when the process does not exist. */
+export function readProcStat(pid: number): ProcStat | undefined {
+  let raw: string;
+  try {
+    raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name is in parentheses and may itself hold spaces and parentheses.
+  const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+  const n = (field: number) => Number(f[field - 3]);
+  return {
+    pid,
+    state: f[0]!,
+    ppid: n(4),
+    pgrp: n(5),
+    session: n(6),
+    cpuTicks: n(14) + n(15) + n(16) + n(17),
+    startTicks: n(22),
+  };
+}
+
+/** True if the process with this pid and start time exists and is not a zombie. */
+export function isAlive(pid: number, startTicks: number): boolean {
+  const s = readProcStat(pid);
+  return s !== undefined && s.startTicks === startTicks && s.state !== 'Z' && s.state !== 'X';
+}
+
+/** Every live process whose session id is `session` (a container's tree: its leader is the session leader). */
+export function sessionMembers(session: number): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = readProcStat(Number(name));
+    if (s && s.session === session && s.state !== 'Z' && s.state !== 'X') out.push(s);
+  }
+  return out;
+}
+
+/** Resident memory of a process in bytes (VmRSS); 0 when it has gone. */
+export function residentBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Sends a signal to every process of a session; returns how many it reached. */
+export function signalSession(session: number, signal: NodeJS.Signals): number {
+  let reached = 0;
+  for (const p of sessionMembers(session)) {
+    try {
+      process.kill(p.pid, signal);
+      reached++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return reached;
+}

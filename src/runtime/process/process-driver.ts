@@ -1,0 +1,361 @@
+/**
+ * The process driver: every container is a host process tree (its own session and process
+ * group) supervised by a detached shim (shim.ts) that outlives Berth. Works on any Linux with
+ * /proc, as any user; see runtime/README.md for what it can and cannot enforce.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, closeSync, existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { constants as osConstants, userInfo } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DriverError,
+  type ContainerConfig,
+  type Driver,
+  type ExecResult,
+  type ExitResult,
+  type Fingerprint,
+  type LogLine,
+  type NetworkBinding,
+  type ReadLogsOptions,
+  type ResourceUsage,
+  type TaskHandle,
+  type TaskSandbox,
+  type TaskSpec,
+  type TaskState,
+} from '../driver.js';
+import { readLogFile } from '../logs.js';
+import type { ResolvedRuntimeOptions } from '../options.js';
+import type { PortAllocator } from '../ports.js';
+import { portEnvironment, resolveCommand } from './command.js';
+import { CLOCK_TICKS_PER_SECOND, isAlive, readProcStat, residentBytes, sessionMembers, signalSession } from './proc.js';
+import type { ShimConfig, ShimExit, ShimHello } from './shim.js';
+
+/** What the process driver needs from Berth. */
+export interface ProcessDriverOptions {
+  runtime: ResolvedRuntimeOptions;
+  /** Host port reservations, shared with every other driver of this Berth. */
+  ports: PortAllocator;
+}
+
+/** The process driver's part of a {@link TaskHandle}. */
+interface ProcessState {
+  pid: number;
+  startTicks: number;
+  shimPid: number;
+  shimStartTicks: number;
+  exitPath: string;
+  memoryLimitBytes: number | null;
+}
+
+const SHIM_PATH = fileURLToPath(new URL('./shim.js', import.meta.url));
+const NAME_RE = /^[A-Za-z0-9_-]{1,255}$/;
+const WAIT_POLL_MS = 100;
+const SHIM_HELLO_TIMEOUT_MS = 30_000;
+const KILL_WAIT_MS = 10_000;
+const CPU_SAMPLE_MS = 100;
+const EXEC_OUTPUT_LIMIT = 4096;
+
+function state(handle: TaskHandle): ProcessState {
+  if (handle.driver !== 'process') throw new DriverError('InvalidParameter', `handle of driver ${handle.driver} given to the process driver`);
+  return handle.driverState as unknown as ProcessState;
+}
+
+/** Runs each container as a host process; see the module comment. */
+export class ProcessDriver implements Driver {
+  readonly name = 'process';
+  private readonly lastCpu = new Map<string, { ticks: number; at: number }>();
+
+  constructor(private readonly options: ProcessDriverOptions) {}
+
+  async fingerprint(): Promise<Fingerprint> {
+    const attributes: Record<string, string> = {
+      'driver.process.version': '1',
+      'os.user': userInfo().username,
+      'user.switching': String(process.getuid?.() === 0),
+      'memory.enforcement': 'rss-watch',
+      'cpu.enforcement': 'none',
+      'network.modes': 'awsvpc,bridge,host,none',
+    };
+    if (process.platform !== 'linux' || !existsSync('/proc/self/stat')) {
+      return { detected: false, healthy: false, reason: 'the process driver needs Linux with /proc mounted', attributes };
+    }
+    try {
+      await mkdir(path.join(this.options.runtime.stateDir, 'tasks'), { recursive: true });
+    } catch (err) {
+      return { detected: true, healthy: false, reason: `cannot create the state dir ${this.options.runtime.stateDir}: ${(err as Error).message}`, attributes };
+    }
+    return { detected: true, healthy: true, attributes };
+  }
+
+  async prepareTask(spec: TaskSpec): Promise<TaskSandbox> {
+    if (!NAME_RE.test(spec.taskId)) throw new DriverError('InvalidParameter', `task id '${spec.taskId}' must be 1-255 letters, digits, hyphens or underscores`);
+    const dir = path.join(this.options.runtime.stateDir, 'tasks', spec.taskId);
+    const networkBindings: Record<string, NetworkBinding[]> = {};
+    try {
+      await mkdir(dir, { recursive: true });
+      for (const c of spec.containers) {
+        if (!NAME_RE.test(c.name)) throw new DriverError('InvalidParameter', `container name '${c.name}' must be 1-255 letters, digits, hyphens or underscores`);
+        const mappings = spec.networkMode === 'none' ? [] : spec.networkMode === 'host' ? c.portMappings.map((m) => ({ ...m, hostPort: m.containerPort })) : c.portMappings;
+        networkBindings[c.name] = await this.options.ports.reserve(spec.taskId, mappings);
+      }
+    } catch (err) {
+      this.options.ports.release(spec.taskId);
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    return { version: 1, driver: this.name, taskId: spec.taskId, networkMode: spec.networkMode, ipv4Address: '127.0.0.1', networkBindings, dir, driverState: {} };
+  }
+
+  async recoverTaskSandbox(sandbox: TaskSandbox): Promise<boolean> {
+    if (!existsSync(sandbox.dir)) return false;
+    this.options.ports.restore(sandbox.taskId, Object.values(sandbox.networkBindings).flat());
+    return true;
+  }
+
+  async destroyTaskSandbox(sandbox: TaskSandbox): Promise<void> {
+    this.options.ports.release(sandbox.taskId);
+    await rm(sandbox.dir, { recursive: true, force: true });
+  }
+
+  async startTask(sandbox: TaskSandbox, config: ContainerConfig): Promise<TaskHandle> {
+    if (!NAME_RE.test(config.name)) throw new DriverError('InvalidParameter', `container name '${config.name}' must be 1-255 letters, digits, hyphens or underscores`);
+    const dir = path.join(sandbox.dir, config.name);
+    const workDir = path.join(dir, 'work');
+    const logPath = path.join(dir, 'output.log');
+    const exitPath = path.join(dir, 'exit.json');
+    await mkdir(workDir, { recursive: true });
+    await rm(exitPath, { force: true });
+    const own = sandbox.networkBindings[config.name] ?? [];
+    const resolved = resolveCommand(config, portEnvironment(own, Object.values(sandbox.networkBindings).flat()), workDir);
+    if (resolved.user) chownSync(workDir, resolved.user.uid, resolved.user.gid);
+    const shimConfig: ShimConfig = {
+      file: resolved.file,
+      argv: resolved.argv,
+      env: resolved.env,
+      cwd: resolved.cwd,
+      uid: resolved.user?.uid,
+      gid: resolved.user?.gid,
+      logPath,
+      exitPath,
+      memoryLimitBytes: config.memoryLimitBytes,
+      memoryCheckIntervalMs: this.options.runtime.memoryCheckIntervalMs,
+    };
+    const shimLog = openSync(path.join(dir, 'shim.log'), 'a', 0o600);
+    let shim: ChildProcess;
+    try {
+      shim = spawn(process.execPath, ['--max-old-space-size=32', SHIM_PATH], { detached: true, stdio: ['pipe', 'pipe', shimLog] });
+    } finally {
+      closeSync(shimLog);
+    }
+    // The configuration (with secrets in its environment) goes through a pipe, never to disk.
+    shim.stdin!.on('error', () => {});
+    shim.stdin!.end(JSON.stringify(shimConfig));
+    const hello = await readHello(shim, path.join(dir, 'shim.log'));
+    shim.unref();
+    if ('error' in hello) throw new DriverError('CannotStartContainerError', hello.error);
+    const driverState: ProcessState = {
+      pid: hello.pid,
+      startTicks: hello.startTicks,
+      shimPid: shim.pid!,
+      shimStartTicks: readProcStat(shim.pid!)?.startTicks ?? 0,
+      exitPath,
+      memoryLimitBytes: config.memoryLimitBytes ?? null,
+    };
+    return {
+      version: 1,
+      driver: this.name,
+      taskId: sandbox.taskId,
+      containerName: config.name,
+      startedAt: hello.startedAt,
+      networkBindings: own,
+      logPath,
+      driverState: { ...driverState },
+    };
+  }
+
+  async waitTask(handle: TaskHandle, signal?: AbortSignal): Promise<ExitResult> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const exit = await this.exitOf(handle);
+      if (exit) return exit;
+      // Reject with the signal's own reason (a TimeoutError for AbortSignal.timeout), not sleep's AbortError.
+      await sleep(WAIT_POLL_MS, undefined, { signal }).catch(() => signal?.throwIfAborted());
+    }
+  }
+
+  async stopTask(handle: TaskHandle, timeoutMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const s = state(handle);
+    if (isAlive(s.pid, s.startTicks)) {
+      try {
+        process.kill(-s.pid, signal); // the container's process group, as a terminal would
+      } catch {
+        // exited meanwhile
+      }
+    }
+    try {
+      await this.waitTask(handle, AbortSignal.timeout(timeoutMs));
+      return;
+    } catch (err) {
+      if ((err as Error).name !== 'TimeoutError') throw err;
+    }
+    await this.kill(handle);
+  }
+
+  async destroyTask(handle: TaskHandle): Promise<void> {
+    await this.kill(handle);
+    this.lastCpu.delete(handle.logPath);
+  }
+
+  async inspectTask(handle: TaskHandle): Promise<TaskState> {
+    const s = state(handle);
+    if (!existsSync(path.dirname(s.exitPath))) return { state: 'unknown' };
+    const exit = await this.exitOf(handle);
+    return exit ? { state: 'exited', startedAt: new Date(handle.startedAt), exit } : { state: 'running', startedAt: new Date(handle.startedAt) };
+  }
+
+  async recoverTask(handle: TaskHandle): Promise<boolean> {
+    const s = state(handle);
+    return isAlive(s.pid, s.startTicks);
+  }
+
+  async stats(handle: TaskHandle): Promise<ResourceUsage> {
+    const s = state(handle);
+    const sample = () => {
+      if (!isAlive(s.pid, s.startTicks)) throw new DriverError('CannotInspectContainerError', `container ${handle.containerName} is not running`);
+      const members = sessionMembers(s.pid);
+      return {
+        ticks: members.reduce((sum, p) => sum + p.cpuTicks, 0),
+        memoryBytes: members.reduce((sum, p) => sum + residentBytes(p.pid), 0),
+        at: Date.now(),
+      };
+    };
+    let prev = this.lastCpu.get(handle.logPath);
+    if (!prev) {
+      prev = sample();
+      await sleep(CPU_SAMPLE_MS);
+    }
+    const now = sample();
+    this.lastCpu.set(handle.logPath, { ticks: now.ticks, at: now.at });
+    const seconds = Math.max(now.at - prev.at, 1) / 1000;
+    const cpuPercent = Math.max(0, ((now.ticks - prev.ticks) / CLOCK_TICKS_PER_SECOND / seconds) * 100);
+    return {
+      cpuPercent,
+      cpuUnitsUsed: (cpuPercent / 100) * 1024,
+      memoryBytes: now.memoryBytes,
+      memoryLimitBytes: s.memoryLimitBytes ?? undefined,
+      at: new Date(now.at),
+    };
+  }
+
+  readLogs(handle: TaskHandle, options: ReadLogsOptions = {}): AsyncIterable<LogLine> {
+    return readLogFile(handle.logPath, options, async () => (await this.exitOf(handle)) !== undefined);
+  }
+
+  async execTask(handle: TaskHandle, command: string[], timeoutMs: number): Promise<ExecResult> {
+    const s = state(handle);
+    if (!isAlive(s.pid, s.startTicks)) throw new DriverError('CannotInspectContainerError', `container ${handle.containerName} is not running`);
+    // The container's own environment, directory and user, read back from /proc (nothing secret is persisted).
+    const env = Object.fromEntries(
+      readFileSync(`/proc/${s.pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    const cwd = readlinkSync(`/proc/${s.pid}/cwd`);
+    const ids = (field: string) => Number(new RegExp(`^${field}:\\s+\\d+\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${s.pid}/status`, 'utf8'))?.[1]);
+    return runWithTimeout(command, { env, cwd, uid: ids('Uid'), gid: ids('Gid') }, timeoutMs);
+  }
+
+  /** How the container ended, or undefined while it runs (or its shim is still draining output). */
+  private async exitOf(handle: TaskHandle): Promise<ExitResult | undefined> {
+    const s = state(handle);
+    const read = async () => {
+      try {
+        const e = JSON.parse(await readFile(s.exitPath, 'utf8')) as ShimExit;
+        return { exitCode: e.exitCode, signal: e.signal, oomKilled: e.oomKilled, reason: e.reason, finishedAt: new Date(e.finishedAt) };
+      } catch {
+        return undefined;
+      }
+    };
+    const exit = await read();
+    if (exit || isAlive(s.pid, s.startTicks) || isAlive(s.shimPid, s.shimStartTicks)) return exit;
+    // Both gone: the shim may have written the file just now; otherwise its record is lost (shim killed).
+    return (
+      (await read()) ?? {
+        oomKilled: false,
+        reason: 'CannotInspectContainerError: the container exited while its supervisor was not running; its exit code is unknown',
+        finishedAt: new Date(),
+      }
+    );
+  }
+
+  /** SIGKILLs every process of the container and waits until it has exited. */
+  private async kill(handle: TaskHandle): Promise<void> {
+    const s = state(handle);
+    if (isAlive(s.pid, s.startTicks)) signalSession(s.pid, 'SIGKILL');
+    try {
+      await this.waitTask(handle, AbortSignal.timeout(KILL_WAIT_MS));
+    } catch (err) {
+      if ((err as Error).name !== 'TimeoutError') throw err;
+      throw new DriverError('CannotStopContainerError', `container ${handle.containerName} (pid ${s.pid}) did not exit after SIGKILL`);
+    }
+  }
+}
+
+/** Reads the shim's one-line answer from its stdout. */
+function readHello(shim: ChildProcess, shimLog: string): Promise<ShimHello> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const out = shim.stdout!;
+    const done = (fn: () => void) => {
+      clearTimeout(timer);
+      out.removeAllListeners('data');
+      out.removeAllListeners('end');
+      out.destroy();
+      fn();
+    };
+    const timer = setTimeout(() => {
+      shim.kill('SIGKILL');
+      done(() => reject(new DriverError('CannotStartContainerError', `the process supervisor did not answer within ${SHIM_HELLO_TIMEOUT_MS} ms; see ${shimLog}`)));
+    }, SHIM_HELLO_TIMEOUT_MS);
+    out.setEncoding('utf8');
+    out.on('data', (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) done(() => resolve(JSON.parse(buf.slice(0, nl)) as ShimHello));
+    });
+    out.on('end', () => done(() => reject(new DriverError('CannotStartContainerError', `the process supervisor exited before starting the container; see ${shimLog}`))));
+  });
+}
+
+/** Runs a command in its own process group, killing the group after `timeoutMs`. */
+function runWithTimeout(command: string[], options: { env: Record<string, string>; cwd: string; uid: number; gid: number }, timeoutMs: number): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    if (command.length === 0) return resolve({ exitCode: 127, output: 'no command given', timedOut: false });
+    let output = '';
+    let timedOut = false;
+    const child = spawn(command[0]!, command.slice(1), { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (c: Buffer) => {
+      if (output.length < EXEC_OUTPUT_LIMIT) output = (output + c.toString('utf8')).slice(0, EXEC_OUTPUT_LIMIT);
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, timeoutMs);
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ exitCode: 127, output: err.code === 'ENOENT' ? `exec: "${command[0]}": executable file not found in $PATH` : err.message, timedOut: false });
+    });
+    child.once('close', (code, sig) => {
+      clearTimeout(timer);
+      const signo = sig ? osConstants.signals[sig] : undefined;
+      resolve({ exitCode: code ?? (signo !== undefined ? 128 + signo : 1), output, timedOut });
+    });
+  });
+}
