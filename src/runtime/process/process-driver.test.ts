@@ -1,14 +1,16 @@
-import { after } from 'node:test';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runDriverConformance } from '../conformance.js';
+import type { ContainerConfig, ExitResult } from '../driver.js';
 import { compileRuntimeOptions } from '../options.js';
 import { PortAllocator } from '../ports.js';
 import { ProcessDriver } from './process-driver.js';
 
 const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'berth-process-driver-')));
-const workDir = path.join(root, 'work');
 const runtime = compileRuntimeOptions({ dataDir: root, portRange: '42000-42999' }, {});
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -21,4 +23,78 @@ runDriverConformance('process', () => new ProcessDriver({ runtime, ports: new Po
   workingDirectory: root,
   memoryHog: { command: node('const a = []; setInterval(() => a.push(Buffer.alloc(16 << 20, 1)), 10)'), limitBytes: 128 << 20 },
 });
-void workDir;
+
+describe('process driver specifics', () => {
+  const driver = new ProcessDriver({ runtime, ports: new PortAllocator(runtime.portRange) });
+  const cleanup: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+  });
+  const run = async (config: Omit<ContainerConfig, 'name' | 'image'>): Promise<{ out: string[]; exit: ExitResult }> => {
+    const sandbox = await driver.prepareTask({ taskId: `proc-${randomBytes(6).toString('hex')}`, networkMode: 'awsvpc', containers: [{ name: 'app', portMappings: [] }] });
+    cleanup.push(() => driver.destroyTaskSandbox(sandbox));
+    const handle = await driver.startTask(sandbox, { name: 'app', image: 'ignored/by:process-driver', ...config });
+    cleanup.push(() => driver.destroyTask(handle));
+    const exit = await driver.waitTask(handle, AbortSignal.timeout(30_000));
+    const out: string[] = [];
+    for await (const l of driver.readLogs(handle)) out.push(l.text);
+    return { out, exit };
+  };
+
+  test('environmentFiles are read in order, environment wins over them; an S3 ARN is refused clearly', async () => {
+    const a = path.join(root, 'a.env');
+    const b = path.join(root, 'b.env');
+    writeFileSync(a, '# comment\nA=1\nB=from-a\nC=from-a\n');
+    writeFileSync(b, 'B=from-b\n');
+    const { out } = await run({ command: ['/bin/sh', '-c', 'echo "$A $B $C"'], environmentFiles: [{ type: 's3', value: a }, { type: 's3', value: b }], environment: { C: 'env' } });
+    assert.deepEqual(out, ['1 from-b env']);
+    await assert.rejects(run({ command: ['true'], environmentFiles: [{ type: 's3', value: 'arn:aws:s3:::bucket/app.env' }] }), /ResourceInitializationError: .*Berth has no S3/);
+  });
+
+  test('the container does not inherit Berth\'s environment', async () => {
+    process.env.BERTH_TEST_LEAK = 'leaked';
+    try {
+      const { out } = await run({ command: ['/bin/sh', '-c', 'echo "[$BERTH_TEST_LEAK]"'] });
+      assert.deepEqual(out, ['[]']);
+    } finally {
+      delete process.env.BERTH_TEST_LEAK;
+    }
+  });
+
+  test('user is applied when Berth runs as root, else refused clearly', async () => {
+    if (process.getuid?.() === 0) {
+      const { out } = await run({ command: ['/bin/sh', '-c', 'id -u; id -g'], user: '65534:65534' });
+      assert.deepEqual(out, ['65534', '65534']);
+    } else {
+      await assert.rejects(run({ command: ['true'], user: '0' }), /CannotStartContainerError: cannot run as user "0"/);
+    }
+    await assert.rejects(run({ command: ['true'], user: 'berth-no-such-user' }), /unable to find user berth-no-such-user/);
+  });
+
+  test('a missing working directory and a non-executable file give runc\'s wording', async () => {
+    await assert.rejects(run({ command: ['true'], workingDirectory: path.join(root, 'nope') }), /CannotStartContainerError: chdir to cwd .* no such file or directory/);
+    const plain = path.join(root, 'plain.txt');
+    writeFileSync(plain, 'x', { mode: 0o644 });
+    await assert.rejects(run({ command: [path.join(root, 'absent')] }), /exec: ".*absent": stat .*absent: no such file or directory/);
+    if (process.getuid?.() !== 0) await assert.rejects(run({ command: [plain] }), /permission denied/);
+  });
+
+  test('entryPoint is exec\'d with command as its arguments, argv[0] as written', async () => {
+    const { out } = await run({ entryPoint: ['sh', '-c', 'echo "$0|$1"'], command: ['first', 'second'] });
+    assert.deepEqual(out, ['first|second']);
+  });
+
+  test('a container killed while its shim is gone reports an unknown exit with a reason', async () => {
+    const sandbox = await driver.prepareTask({ taskId: `proc-${randomBytes(6).toString('hex')}`, networkMode: 'bridge', containers: [{ name: 'app', portMappings: [] }] });
+    cleanup.push(() => driver.destroyTaskSandbox(sandbox));
+    const handle = await driver.startTask(sandbox, { name: 'app', image: 'host', command: ['sleep', '600'] });
+    cleanup.push(() => driver.destroyTask(handle));
+    const st = handle.driverState as { shimPid: number; pid: number };
+    process.kill(st.shimPid, 'SIGKILL');
+    assert.equal(await driver.recoverTask(handle), true, 'the container outlives its shim');
+    process.kill(-st.pid, 'SIGKILL');
+    const exit = await driver.waitTask(handle, AbortSignal.timeout(30_000));
+    assert.equal(exit.exitCode, undefined);
+    assert.match(exit.reason ?? '', /exit code is unknown/);
+  });
+});
