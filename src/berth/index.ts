@@ -8,6 +8,9 @@ import { ApiServer } from '../api/index.js';
 import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } from '../config/index.js';
 import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
 import { createEcsService } from '../services/ecs/index.js';
+import { createLogsService, createRetentionSweeper } from '../services/logs/index.js';
+import { createSecretsManagerService } from '../services/secretsmanager/index.js';
+import { createSsmService } from '../services/ssm/index.js';
 import { Store } from '../state/index.js';
 import { Manager } from './manager.js';
 
@@ -45,12 +48,13 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope })],
+      services: [createEcsService({ store, scope }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir })],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
     });
     const manager = new Manager();
     manager.add('api', api);
+    manager.add('logs-retention', createRetentionSweeper(store));
     const abort = new AbortController();
     const done = manager.start(abort.signal).finally(() => store.close());
     await Promise.race([api.listening(), done]);
