@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { busyboxSkipReason, openImageStore, writeTestImage, type ImageStore } from '../../images/index.js';
+import { PortAllocator, type TaskHandle, type TaskSandbox } from '../index.js';
+import { OciDriver } from './index.js';
+
+const runcPresent = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc'].some(existsSync);
+const skip = !runcPresent ? 'runc is absent (.ci/run installs it)' : process.getuid?.() !== 0 ? 'the oci driver needs root' : busyboxSkipReason();
+
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+async function eventually<T>(fn: () => Promise<T>, tries = 100): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= tries) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('oci driver: runc specifics', { skip }, () => {
+  let tmp: string;
+  let images: ImageStore;
+  let driver: OciDriver;
+  const sandboxes: TaskSandbox[] = [];
+  const handles: TaskHandle[] = [];
+
+  const task = async (taskId: string, networkMode: 'awsvpc' | 'bridge' | 'host', containers: { name: string; portMappings: { containerPort: number }[] }[], limits: { cpuUnits?: number; memoryLimitBytes?: number } = {}) => {
+    const sb = await driver.prepareTask({ taskId, networkMode, containers, ...limits });
+    sandboxes.push(sb);
+    return sb;
+  };
+
+  before(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'berth-oci-'));
+    images = openImageStore(path.join(tmp, 'data'));
+    await writeTestImage(path.join(tmp, 'img'), 'oci-layout', { config: { Env: ['PATH=/bin', 'FROM_IMAGE=yes'], Cmd: ['httpd', '-f', '-p', '8080', '-h', '/www'] } });
+    await images.import(path.join(tmp, 'img'), 'busybox:latest');
+    driver = new OciDriver({ images, ports: new PortAllocator({ from: 42100, to: 42199 }), stateDir: path.join(tmp, 'runtime'), bridge: { name: 'berth-test0', prefix: '10.213.250' } });
+  });
+
+  after(async () => {
+    for (const h of handles) await driver.destroyTask(h);
+    for (const sb of sandboxes) await driver.destroyTaskSandbox(sb);
+    if (driver) await driver.removeBridgeIfUnused();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('fingerprints as healthy here', async () => {
+    const fp = await driver.fingerprint();
+    assert.equal(fp.healthy, true, fp.reason);
+    assert.equal(fp.attributes['memory.enforcement'], 'cgroup');
+  });
+
+  it('serves an awsvpc task on its private IP from the host, with the image CMD', async () => {
+    const sb = await task('web-awsvpc', 'awsvpc', [{ name: 'web', portMappings: [{ containerPort: 8080 }] }]);
+    assert.match(sb.ipv4Address!, /^10\.213\.250\.\d+$/);
+    const h = await driver.startTask(sb, { name: 'web', image: 'busybox' });
+    handles.push(h);
+    assert.equal(await eventually(() => get(`http://${sb.ipv4Address}:8080/`)), 'hello from berth\n');
+    assert.equal((await driver.inspectTask(h)).state, 'running');
+    assert.equal(await driver.recoverTask(h), true);
+    await driver.stopTask(h, 1000);
+    const exit = await driver.waitTask(h);
+    assert.equal(exit.exitCode, 137, 'httpd is PID 1 without a SIGTERM handler, so (as under Docker) only SIGKILL ends it');
+  });
+
+  it('publishes a bridge-mode port on a host port', async () => {
+    const sb = await task('web-bridge', 'bridge', [{ name: 'web', portMappings: [{ containerPort: 8080 }] }]);
+    const binding = sb.networkBindings.web[0];
+    const h = await driver.startTask(sb, { name: 'web', image: 'busybox' });
+    handles.push(h);
+    assert.equal(await eventually(() => get(`http://127.0.0.1:${binding.hostPort}/`)), 'hello from berth\n');
+  });
+
+  it('applies the memory limit and cpu shares to the container cgroup', async () => {
+    const sb = await task('limits', 'awsvpc', [{ name: 'app', portMappings: [] }], { cpuUnits: 512, memoryLimitBytes: 64 * 1024 * 1024 });
+    const h = await driver.startTask(sb, { name: 'app', image: 'busybox', command: ['sleep', '30'] });
+    handles.push(h);
+    const cg = `/berth/${h.driverState.containerId}`;
+    assert.equal((await readFile(`/sys/fs/cgroup/memory${cg}/memory.limit_in_bytes`, 'utf8')).trim(), String(64 * 1024 * 1024));
+    assert.equal((await readFile(`/sys/fs/cgroup/cpu${cg}/cpu.shares`, 'utf8')).trim(), '512');
+    const usage = await driver.stats(h);
+    assert.ok(usage.memoryBytes > 0);
+    assert.equal(usage.memoryLimitBytes, 64 * 1024 * 1024);
+    await driver.stopTask(h, 0, 'SIGKILL');
+  });
+
+  it('runs a task in its own PID namespace, with image and definition environment, and reports exit codes', async () => {
+    const sb = await task('pidns', 'awsvpc', [{ name: 'app', portMappings: [] }]);
+    const h = await driver.startTask(sb, { name: 'app', image: 'busybox', entryPoint: ['sh', '-c'], command: ['echo pid=$$ procs=$(ls /proc | grep -c "^[0-9]") $FROM_IMAGE $MINE; exit 3'], environment: { MINE: 'mine' } });
+    handles.push(h);
+    const exit = await driver.waitTask(h);
+    assert.equal(exit.exitCode, 3);
+    const lines: string[] = [];
+    for await (const l of driver.readLogs(h)) lines.push(l.text);
+    assert.match(lines.join('\n'), /pid=1 procs=[1-5] yes mine/, 'the shell is PID 1 and sees only its own processes');
+  });
+
+  it('refuses an image that is not in the store with ECS\'s CannotPullContainerError', async () => {
+    const sb = await task('nopull', 'awsvpc', [{ name: 'app', portMappings: [] }]);
+    await assert.rejects(driver.startTask(sb, { name: 'app', image: 'nginx:1.25' }), (err: Error & { code?: string }) => err.code === 'CannotPullContainerError' && /not found/.test(err.message));
+    await assert.rejects(driver.startTask(sb, { name: 'app', image: 'busybox', command: ['/no/such'] }), (err: Error & { code?: string }) => err.code === 'CannotStartContainerError');
+  });
+});

@@ -1,0 +1,351 @@
+/**
+ * The oci driver: each container runs under runc from an OCI bundle built from Berth's image
+ * store, with its own mount, PID, IPC and UTS namespaces; a task's containers share one network
+ * namespace on the Berth bridge (awsvpc, bridge) or the host's (host). See README.md.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { ImageNotFoundError, type ImageStore } from '../../images/index.js';
+import { DriverError, type ContainerConfig, type Driver, type ExecResult, type ExitResult, type Fingerprint, type LogLine, type ReadLogsOptions, type ResourceUsage, type TaskHandle, type TaskSandbox, type TaskSpec, type TaskState } from '../driver.js';
+import { readLogFile } from '../logs.js';
+import type { PortAllocator } from '../ports.js';
+import { readEnvironmentFiles } from '../process/command.js';
+import { isAlive } from '../process/proc.js';
+import type { ShimConfig, ShimExit, ShimHello } from '../process/shim.js';
+import { containerArgs, containerEnv, containerUser, runtimeSpec } from './bundle.js';
+import { run, runQuietly } from './exec.js';
+import { createTaskNetwork, destroyTaskNetwork, ensureBridge, IpAllocator, netnsPath, PortProxies, removeBridgeIfUnused, taskNetworkExists, type BridgeConfig } from './network.js';
+
+/** Options of {@link OciDriver}. */
+export interface OciDriverOptions {
+  /** Where images come from. */
+  images: ImageStore;
+  /** Host ports shared with the other drivers of this Berth. */
+  ports: PortAllocator;
+  /** The runtime state dir (`<data dir>/runtime`); the driver uses `<stateDir>/oci`. */
+  stateDir: string;
+  /** Bridge name and /24 prefix. Default `berth0`, `10.213.0` (10.213.0.0/24). */
+  bridge?: Partial<BridgeConfig>;
+  /** The runc binary. Default `runc` found on PATH. */
+  runc?: string;
+}
+
+/** The default task network: bridge `berth0` on 10.213.0.0/24 (bridge .1, tasks .2-.254). */
+export const DEFAULT_BRIDGE: BridgeConfig = { name: 'berth0', prefix: '10.213.0' };
+
+const SHIM = fileURLToPath(new URL('../process/shim.js', import.meta.url));
+const POLL_MS = 100;
+
+/** The oci driver (runc). */
+export class OciDriver implements Driver {
+  readonly name = 'oci';
+  /** The bridge tasks join. */
+  readonly bridge: BridgeConfig;
+  private readonly root: string;
+  private readonly runc: string;
+  private readonly ips: IpAllocator;
+  private readonly proxies = new PortProxies();
+  private readonly lastCpu = new Map<string, { total: number; at: number }>();
+
+  constructor(private readonly options: OciDriverOptions) {
+    this.bridge = { ...DEFAULT_BRIDGE, ...options.bridge };
+    this.root = path.join(options.stateDir, 'oci');
+    this.runc = options.runc ?? 'runc';
+    this.ips = new IpAllocator(path.join(this.root, 'ips', this.bridge.name), this.bridge.prefix);
+  }
+
+  async fingerprint(): Promise<Fingerprint> {
+    const version = await run(this.runc, ['--version']).catch(() => undefined);
+    const attributes: Record<string, string> = { 'os.user': process.getuid?.() === 0 ? 'root' : String(process.getuid?.()), 'network.modes': 'awsvpc,bridge,host,none' };
+    if (!version) return { detected: false, healthy: false, reason: `runc was not found (${this.runc}); install runc to use the oci driver`, attributes };
+    attributes['driver.oci.version'] = /runc version (\S+)/.exec(version)?.[1] ?? 'unknown';
+    const v1 = (c: string) => existsSync(`/sys/fs/cgroup/${c}`) && !existsSync('/sys/fs/cgroup/cgroup.controllers');
+    const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+    attributes['memory.enforcement'] = v1('memory') || v2 ? 'cgroup' : 'none';
+    attributes['cpu.enforcement'] = v1('cpu') || v2 ? 'cgroup' : 'none';
+    if (process.getuid?.() !== 0) return { detected: true, healthy: false, reason: 'the oci driver needs Berth to run as root (runc, network namespaces and cgroups need it)', attributes };
+    if (!(await run('ip', ['-V']).then(() => true, () => false))) return { detected: true, healthy: false, reason: "the 'ip' command (iproute2) is missing; the oci driver needs it for task networks", attributes };
+    return { detected: true, healthy: true, attributes };
+  }
+
+  async prepareTask(spec: TaskSpec): Promise<TaskSandbox> {
+    const dir = path.join(this.root, 'tasks', spec.taskId);
+    const sandbox: TaskSandbox = { version: 1, driver: this.name, taskId: spec.taskId, networkMode: spec.networkMode, networkBindings: {}, dir, driverState: { cpuUnits: spec.cpuUnits ?? null, memoryLimitBytes: spec.memoryLimitBytes ?? null } };
+    try {
+      await mkdir(dir, { recursive: true });
+      if (spec.networkMode === 'awsvpc' || spec.networkMode === 'bridge') {
+        await ensureBridge(this.bridge);
+        const ip = await this.ips.lease(spec.taskId);
+        sandbox.driverState.leasedIp = ip;
+        const n = await createTaskNetwork(spec.taskId, this.bridge, ip);
+        Object.assign(sandbox.driverState, { netns: n.netns, hostVeth: n.hostVeth });
+        sandbox.ipv4Address = n.ipv4Address;
+        sandbox.macAddress = n.macAddress;
+      }
+      for (const c of spec.containers) {
+        if (spec.networkMode === 'awsvpc') {
+          sandbox.networkBindings[c.name] = c.portMappings.map((m) => ({ containerPort: m.containerPort, hostPort: m.containerPort, protocol: m.protocol ?? 'tcp', bindIP: sandbox.ipv4Address! }));
+        } else if (spec.networkMode === 'bridge' || spec.networkMode === 'host') {
+          const wanted = c.portMappings.map((m) => (spec.networkMode === 'host' ? { ...m, hostPort: m.containerPort } : m));
+          sandbox.networkBindings[c.name] = await this.options.ports.reserve(spec.taskId, wanted);
+        }
+      }
+      if (spec.networkMode === 'bridge') await this.proxies.publish(spec.taskId, sandbox.ipv4Address!, Object.values(sandbox.networkBindings).flat());
+      return sandbox;
+    } catch (err) {
+      await this.destroyTaskSandbox(sandbox);
+      throw err instanceof DriverError ? err : new DriverError('ResourceInitializationError', `unable to set up the task network: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async recoverTaskSandbox(sandbox: TaskSandbox): Promise<boolean> {
+    const netns = sandbox.driverState.netns;
+    if (typeof netns === 'string' && !(await taskNetworkExists({ netns }))) return false;
+    if (sandbox.networkMode !== 'awsvpc') this.options.ports.restore(sandbox.taskId, Object.values(sandbox.networkBindings).flat());
+    if (sandbox.networkMode === 'bridge') await this.proxies.publish(sandbox.taskId, sandbox.ipv4Address!, Object.values(sandbox.networkBindings).flat());
+    return true;
+  }
+
+  async destroyTaskSandbox(sandbox: TaskSandbox): Promise<void> {
+    await this.proxies.unpublish(sandbox.taskId);
+    if (sandbox.networkMode !== 'awsvpc') this.options.ports.release(sandbox.taskId);
+    const { netns, hostVeth, leasedIp } = sandbox.driverState;
+    if (typeof netns === 'string' && typeof hostVeth === 'string') await destroyTaskNetwork({ netns, hostVeth });
+    if (typeof leasedIp === 'string') await this.ips.release(sandbox.taskId, leasedIp);
+    await rm(sandbox.dir, { recursive: true, force: true });
+  }
+
+  /** Deletes the bridge if no task uses it (for tests and uninstall); true if it is gone. */
+  async removeBridgeIfUnused(): Promise<boolean> {
+    if ((await this.ips.leased()).length) return false;
+    return removeBridgeIfUnused(this.bridge);
+  }
+
+  async startTask(sandbox: TaskSandbox, config: ContainerConfig): Promise<TaskHandle> {
+    let image;
+    try {
+      image = await this.options.images.resolve(config.image);
+    } catch (err) {
+      if (err instanceof ImageNotFoundError) throw new DriverError('CannotPullContainerError', err.message.replace(/^CannotPullContainerError: /, ''), { cause: err });
+      throw err;
+    }
+    const containerId = `berth-${createHash('sha256').update(sandbox.taskId).digest('hex').slice(0, 12)}-${config.name.replace(/[^\w.-]/g, '_')}`;
+    const bundle = path.join(sandbox.dir, 'containers', config.name);
+    const rootfs = path.join(bundle, 'rootfs');
+    const logPath = path.join(sandbox.dir, `${config.name}.log`);
+    const exitPath = path.join(bundle, 'exit.json');
+    const cleanup = async () => {
+      await runQuietly(this.runc, ['delete', '--force', containerId]);
+      await runQuietly('umount', ['-l', rootfs]);
+      await rm(bundle, { recursive: true, force: true });
+    };
+    try {
+      const lower = await this.options.images.unpacked(image);
+      await rm(bundle, { recursive: true, force: true });
+      for (const d of ['rootfs', 'upper', 'work']) await mkdir(path.join(bundle, d), { recursive: true });
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${path.join(bundle, 'upper')},workdir=${path.join(bundle, 'work')}`, rootfs]);
+      const bindings = sandbox.networkBindings[config.name] ?? [];
+      const extra: Record<string, string> = { ...readEnvironmentFiles(config.environmentFiles), ...config.environment };
+      if (bindings[0]) extra.PORT = String(bindings[0].containerPort);
+      const taskCpu = sandbox.driverState.cpuUnits as number | null;
+      const taskMem = sandbox.driverState.memoryLimitBytes as number | null;
+      const netns = sandbox.driverState.netns;
+      const spec = runtimeSpec({
+        args: containerArgs(image.config, config),
+        env: containerEnv(image.config, extra),
+        cwd: config.workingDirectory ?? (image.config.WorkingDir || '/'),
+        user: containerUser(rootfs, config.user ?? image.config.User),
+        hostname: sandbox.taskId.slice(0, 63),
+        network: typeof netns === 'string' ? { path: netnsPath(netns) } : sandbox.networkMode === 'host' ? 'host' : 'new',
+        cgroupsPath: `/berth/${containerId}`,
+        memoryLimitBytes: config.memoryLimitBytes ?? taskMem ?? undefined,
+        memoryReservationBytes: config.memoryReservationBytes,
+        cpuShares: config.cpuUnits ? Math.max(2, config.cpuUnits) : taskCpu ? Math.max(2, taskCpu) : undefined,
+        cpuLimit: taskCpu ? taskCpu / 1024 : undefined,
+      });
+      await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+      const hello = await this.spawnShim({ file: this.runc, argv: ['runc', 'run', '--bundle', bundle, containerId], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' }, cwd: bundle, logPath, exitPath, memoryCheckIntervalMs: 1000 });
+      if ('error' in hello) throw new DriverError('CannotStartContainerError', hello.error);
+      const handle: TaskHandle = {
+        version: 1,
+        driver: this.name,
+        taskId: sandbox.taskId,
+        containerName: config.name,
+        startedAt: hello.startedAt,
+        networkBindings: bindings,
+        logPath,
+        driverState: { containerId, bundle, exitPath, shimPid: hello.pid, shimStartTicks: hello.startTicks },
+      };
+      await this.awaitStarted(handle);
+      return handle;
+    } catch (err) {
+      await cleanup();
+      if (err instanceof DriverError) throw err;
+      throw new DriverError('CannotStartContainerError', (err as Error).message, { cause: err });
+    }
+  }
+
+  /** Resolves once runc reports the container running, or it already exited normally; rejects with runc's error otherwise. */
+  private async awaitStarted(handle: TaskHandle): Promise<void> {
+    for (let i = 0; i < 300; i++) {
+      const exit = await this.readExit(handle);
+      if (exit) {
+        const log = await readFile(handle.logPath, 'utf8').catch(() => '');
+        const failed = /runc run failed: (.*)$/m.exec(log);
+        if (failed) throw new DriverError('CannotStartContainerError', failed[1].replace(/^.*unable to start container process: /, ''));
+        return;
+      }
+      if ((await this.runcState(handle))?.status === 'running') return;
+      await sleep(POLL_MS);
+    }
+    throw new DriverError('CannotStartContainerError', 'runc did not start the container within 30 seconds');
+  }
+
+  private spawnShim(config: ShimConfig): Promise<ShimHello> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [SHIM], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString('utf8');
+        const nl = out.indexOf('\n');
+        if (nl >= 0) {
+          child.stdout!.destroy();
+          child.unref();
+          resolve(JSON.parse(out.slice(0, nl)) as ShimHello);
+        }
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => {
+        if (!out.includes('\n')) reject(new Error(`the container supervisor exited (${code}) before starting runc`));
+      });
+      child.stdin!.end(JSON.stringify(config));
+    });
+  }
+
+  private async readExit(handle: TaskHandle): Promise<ShimExit | undefined> {
+    const text = await readFile(handle.driverState.exitPath as string, 'utf8').catch(() => undefined);
+    return text ? (JSON.parse(text) as ShimExit) : undefined;
+  }
+
+  private async runcState(handle: TaskHandle): Promise<{ status: string; pid: number } | undefined> {
+    const out = await run(this.runc, ['state', handle.driverState.containerId as string]).catch(() => undefined);
+    return out ? (JSON.parse(out) as { status: string; pid: number }) : undefined;
+  }
+
+  /** Whether the `runc run` process the shim supervises (the pid in the handle) still runs. */
+  private shimAlive(handle: TaskHandle): boolean {
+    return isAlive(handle.driverState.shimPid as number, handle.driverState.shimStartTicks as number);
+  }
+
+  private toResult(exit: ShimExit): ExitResult {
+    return { exitCode: exit.exitCode, signal: exit.signal, oomKilled: exit.oomKilled, reason: exit.reason, finishedAt: new Date(exit.finishedAt) };
+  }
+
+  async waitTask(handle: TaskHandle, signal?: AbortSignal): Promise<ExitResult> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const exit = await this.readExit(handle);
+      if (exit) return this.toResult(exit);
+      if (!this.shimAlive(handle)) {
+        // runc has exited; the shim writes the exit file once the output is drained (a few seconds at most)
+        for (let i = 0; i < 50; i++) {
+          const late = await this.readExit(handle);
+          if (late) return this.toResult(late);
+          await sleep(POLL_MS, undefined, { signal });
+        }
+        return { oomKilled: false, reason: 'the container supervisor died; exit code unknown', finishedAt: new Date() };
+      }
+      await sleep(POLL_MS, undefined, { signal });
+    }
+  }
+
+  async stopTask(handle: TaskHandle, timeoutMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if ((await this.readExit(handle)) || !this.shimAlive(handle)) return;
+    const id = handle.driverState.containerId as string;
+    await runQuietly(this.runc, ['kill', id, signal]);
+    const deadline = AbortSignal.timeout(Math.max(0, timeoutMs));
+    await this.waitTask(handle, deadline).catch(() => undefined);
+    if ((await this.readExit(handle)) || !this.shimAlive(handle)) return;
+    await runQuietly(this.runc, ['kill', '--all', id, 'KILL']);
+    await this.waitTask(handle, AbortSignal.timeout(30_000)).catch(() => undefined);
+  }
+
+  async destroyTask(handle: TaskHandle): Promise<void> {
+    const id = handle.driverState.containerId as string;
+    const bundle = handle.driverState.bundle as string;
+    if (!(await this.readExit(handle)) && this.shimAlive(handle)) {
+      await runQuietly(this.runc, ['kill', '--all', id, 'KILL']);
+      await this.waitTask(handle, AbortSignal.timeout(10_000)).catch(() => undefined);
+    }
+    await runQuietly(this.runc, ['delete', '--force', id]);
+    await runQuietly('umount', ['-l', path.join(bundle, 'rootfs')]);
+    await rm(bundle, { recursive: true, force: true });
+    this.lastCpu.delete(id);
+  }
+
+  async inspectTask(handle: TaskHandle): Promise<TaskState> {
+    const exit = await this.readExit(handle);
+    if (exit) return { state: 'exited', startedAt: new Date(handle.startedAt), exit: this.toResult(exit) };
+    if (this.shimAlive(handle)) return { state: 'running', startedAt: new Date(handle.startedAt) };
+    return { state: 'unknown' };
+  }
+
+  async recoverTask(handle: TaskHandle): Promise<boolean> {
+    return !(await this.readExit(handle)) && this.shimAlive(handle) && (await this.runcState(handle)) !== undefined;
+  }
+
+  async stats(handle: TaskHandle): Promise<ResourceUsage> {
+    const id = handle.driverState.containerId as string;
+    const out = await run(this.runc, ['events', '--stats', id]).catch((err) => {
+      throw new DriverError('CannotInspectContainerError', `container ${handle.containerName} is not running: ${(err as Error).message}`);
+    });
+    const data = (JSON.parse(out) as { data: { cpu?: { usage?: { total?: number } }; memory?: { usage?: { usage?: number; limit?: number } } } }).data;
+    const total = data.cpu?.usage?.total ?? 0;
+    const now = Date.now();
+    const prev = this.lastCpu.get(id) ?? { total: 0, at: Date.parse(handle.startedAt) };
+    this.lastCpu.set(id, { total, at: now });
+    const cpuPercent = now > prev.at ? ((total - prev.total) / 1e6 / (now - prev.at)) * 100 : 0;
+    const limit = data.memory?.usage?.limit;
+    return {
+      cpuPercent: Math.max(0, cpuPercent),
+      cpuUnitsUsed: Math.max(0, (cpuPercent / 100) * 1024),
+      memoryBytes: data.memory?.usage?.usage ?? 0,
+      memoryLimitBytes: limit && limit < 2 ** 62 ? limit : undefined,
+      at: new Date(now),
+    };
+  }
+
+  readLogs(handle: TaskHandle, options: ReadLogsOptions = {}): AsyncIterable<LogLine> {
+    return readLogFile(handle.logPath, options, async () => (await this.readExit(handle)) !== undefined || !this.shimAlive(handle));
+  }
+
+  async execTask(handle: TaskHandle, command: string[], timeoutMs: number): Promise<ExecResult> {
+    return new Promise((resolve) => {
+      const child = spawn(this.runc, ['exec', handle.driverState.containerId as string, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      const add = (c: Buffer) => {
+        if (output.length < 4096) output = (output + c.toString('utf8')).slice(0, 4096);
+      };
+      child.stdout.on('data', add);
+      child.stderr.on('data', add);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        resolve({ exitCode: 126, output: err.message, timedOut: false });
+      });
+      child.once('close', (code, sig) => {
+        clearTimeout(timer);
+        resolve({ exitCode: code ?? 128 + (sig === 'SIGKILL' ? 9 : 15), output, timedOut });
+      });
+    });
+  }
+}
