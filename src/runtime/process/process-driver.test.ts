@@ -98,3 +98,23 @@ describe('process driver specifics', () => {
     assert.match(exit.reason ?? '', /exit code is unknown/);
   });
 });
+
+test('awsvpc ignores hostPort (two tasks of one service never collide); host mode reserves the container port', async () => {
+  const ports = new PortAllocator(runtime.portRange);
+  const driver = new ProcessDriver({ runtime, ports });
+  const spec = (mode: 'awsvpc' | 'host', containerPort: number) => ({ taskId: `proc-${randomBytes(6).toString('hex')}`, networkMode: mode, containers: [{ name: 'app', portMappings: [{ containerPort, hostPort: containerPort }] }] });
+  const a = await driver.prepareTask(spec('awsvpc', 80));
+  const b = await driver.prepareTask(spec('awsvpc', 80));
+  try {
+    assert.notEqual(a.networkBindings.app![0]!.hostPort, b.networkBindings.app![0]!.hostPort);
+    assert.ok(a.networkBindings.app![0]!.hostPort >= runtime.portRange.from);
+    const port = runtime.portRange.to; // inside the test range, so nothing else of this suite holds it
+    const h = await driver.prepareTask(spec('host', port));
+    assert.deepEqual(h.networkBindings.app, [{ containerPort: port, hostPort: port, protocol: 'tcp', bindIP: '0.0.0.0' }]);
+    await assert.rejects(driver.prepareTask(spec('host', port)), /ResourceInitializationError: host port tcp\/\d+ is already in use/);
+    await driver.destroyTaskSandbox(h);
+  } finally {
+    await driver.destroyTaskSandbox(a);
+    await driver.destroyTaskSandbox(b);
+  }
+});

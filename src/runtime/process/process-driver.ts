@@ -19,6 +19,8 @@ import {
   type Fingerprint,
   type LogLine,
   type NetworkBinding,
+  type NetworkMode,
+  type PortMapping,
   type ReadLogsOptions,
   type ResourceUsage,
   type TaskHandle,
@@ -98,8 +100,7 @@ export class ProcessDriver implements Driver {
       await mkdir(dir, { recursive: true });
       for (const c of spec.containers) {
         if (!NAME_RE.test(c.name)) throw new DriverError('InvalidParameter', `container name '${c.name}' must be 1-255 letters, digits, hyphens or underscores`);
-        const mappings = spec.networkMode === 'none' ? [] : spec.networkMode === 'host' ? c.portMappings.map((m) => ({ ...m, hostPort: m.containerPort })) : c.portMappings;
-        networkBindings[c.name] = await this.options.ports.reserve(spec.taskId, mappings);
+        networkBindings[c.name] = await this.options.ports.reserve(spec.taskId, hostPortRequests(spec.networkMode, c.portMappings));
       }
     } catch (err) {
       this.options.ports.release(spec.taskId);
@@ -299,6 +300,24 @@ export class ProcessDriver implements Driver {
       if ((err as Error).name !== 'TimeoutError') throw err;
       throw new DriverError('CannotStopContainerError', `container ${handle.containerName} (pid ${s.pid}) did not exit after SIGKILL`);
     }
+  }
+}
+
+/**
+ * What host ports to ask for without a network namespace: `host` uses the container port itself,
+ * `bridge` a fixed `hostPort` if given, `awsvpc` always a dynamic one (its `hostPort` equals the
+ * container port, which would make two tasks of one service collide), `none` nothing.
+ */
+function hostPortRequests(mode: NetworkMode, mappings: readonly PortMapping[]): PortMapping[] {
+  switch (mode) {
+    case 'none':
+      return [];
+    case 'host':
+      return mappings.map((m) => ({ ...m, hostPort: m.containerPort }));
+    case 'awsvpc':
+      return mappings.map((m) => ({ ...m, hostPort: undefined }));
+    case 'bridge':
+      return [...mappings];
   }
 }
 
