@@ -27,6 +27,8 @@ describe('the recovery window', () => {
     assert.ok(call('DescribeSecret', { SecretId: 'a' }).DeletedDate, 'still recoverable inside the window');
     now = new Date('2030-01-08T00:00:01Z');
     assert.throws(() => call('DescribeSecret', { SecretId: 'a' }), (e: any) => e.code === 'ResourceNotFoundException');
+    // A failed call rolls back; the next call that succeeds carries the purge.
+    assert.deepEqual(call('ListSecrets', { IncludePlannedDeletion: true }).SecretList.map((x: any) => x.Name), ['b']);
     assert.equal(new TagStore(store).count(a.ARN), 0);
     assert.equal(store.db.prepare("SELECT count(*) FROM sm_versions WHERE secret_arn = ?").pluck().get(a.ARN), 0);
     now = new Date('2030-02-01T00:00:00Z');
