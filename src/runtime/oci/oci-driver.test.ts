@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { busyboxSkipReason, openImageStore, writeTestImage, type ImageStore } from '../../images/index.js';
 import { PortAllocator, type TaskHandle, type TaskSandbox } from '../index.js';
 import { OciDriver } from './index.js';
+import { runDriverConformance } from '../conformance.js';
 
 const runcPresent = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc'].some(existsSync);
 const skip = !runcPresent ? 'runc is absent (.ci/run installs it)' : process.getuid?.() !== 0 ? 'the oci driver needs root' : busyboxSkipReason();
@@ -117,4 +118,37 @@ describe('oci driver: runc specifics', { skip }, () => {
     await assert.rejects(driver.startTask(sb, { name: 'app', image: 'nginx:1.25' }), (err: Error & { code?: string }) => err.code === 'CannotPullContainerError' && /not found/.test(err.message));
     await assert.rejects(driver.startTask(sb, { name: 'app', image: 'busybox', command: ['/no/such'] }), (err: Error & { code?: string }) => err.code === 'CannotStartContainerError');
   });
+});
+
+/** The shared conformance suite on the oci driver: awsvpc tasks reached on their own IP. */
+const conformance = { tmp: '', images: undefined as ImageStore | undefined };
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+runDriverConformance(
+  'oci',
+  async () => {
+    if (!conformance.images) {
+      conformance.tmp = await mkdtemp(path.join(os.tmpdir(), 'berth-oci-conformance-'));
+      conformance.images = openImageStore(path.join(conformance.tmp, 'data'));
+      await writeTestImage(path.join(conformance.tmp, 'img'), 'oci-layout');
+      await conformance.images.import(path.join(conformance.tmp, 'img'), 'busybox:latest');
+    }
+    // a new instance (with its own port reservations) over the same state, as after a restart
+    return new OciDriver({ images: conformance.images, ports: new PortAllocator({ from: 42200, to: 42299 }), stateDir: path.join(conformance.tmp, 'runtime'), bridge: { name: 'berth-test1', prefix: '10.213.251' } });
+  },
+  {
+    image: 'busybox:latest',
+    shell: (script) => ({ entryPoint: ['/bin/sh', '-c'], command: [script] }),
+    httpServer: (body) => ({ entryPoint: ['/bin/sh', '-c'], command: [`mkdir -p /tmp/www && printf %s ${quote(body)} > /tmp/www/index.html && exec httpd -f -p "$PORT" -h /tmp/www`] }),
+    workingDirectory: '/www',
+    networkMode: 'awsvpc',
+    address: (sandbox, binding) => ({ host: sandbox.ipv4Address!, port: binding.containerPort }),
+    skip,
+  },
+);
+
+after(async () => {
+  if (!conformance.tmp) return;
+  const leftover = new OciDriver({ images: conformance.images!, ports: new PortAllocator({ from: 42200, to: 42299 }), stateDir: path.join(conformance.tmp, 'runtime'), bridge: { name: 'berth-test1', prefix: '10.213.251' } });
+  await leftover.removeBridgeIfUnused();
+  await rm(conformance.tmp, { recursive: true, force: true });
 });

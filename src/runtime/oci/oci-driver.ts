@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,7 @@ import { ImageNotFoundError, type ImageStore } from '../../images/index.js';
 import { DriverError, type ContainerConfig, type Driver, type ExecResult, type ExitResult, type Fingerprint, type LogLine, type ReadLogsOptions, type ResourceUsage, type TaskHandle, type TaskSandbox, type TaskSpec, type TaskState } from '../driver.js';
 import { readLogFile } from '../logs.js';
 import type { PortAllocator } from '../ports.js';
-import { readEnvironmentFiles } from '../process/command.js';
+import { portEnvironment, readEnvironmentFiles } from '../process/command.js';
 import { isAlive } from '../process/proc.js';
 import type { ShimConfig, ShimExit, ShimHello } from '../process/shim.js';
 import { containerArgs, containerEnv, containerUser, runtimeSpec } from './bundle.js';
@@ -38,6 +39,7 @@ export interface OciDriverOptions {
 /** The default task network: bridge `berth0` on 10.213.0.0/24 (bridge .1, tasks .2-.254). */
 export const DEFAULT_BRIDGE: BridgeConfig = { name: 'berth0', prefix: '10.213.0' };
 
+const signalName = (n: number) => (Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined);
 const SHIM = fileURLToPath(new URL('../process/shim.js', import.meta.url));
 const POLL_MS = 100;
 
@@ -150,8 +152,10 @@ export class OciDriver implements Driver {
       for (const d of ['rootfs', 'upper', 'work']) await mkdir(path.join(bundle, d), { recursive: true });
       await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${path.join(bundle, 'upper')},workdir=${path.join(bundle, 'work')}`, rootfs]);
       const bindings = sandbox.networkBindings[config.name] ?? [];
-      const extra: Record<string, string> = { ...readEnvironmentFiles(config.environmentFiles), ...config.environment };
-      if (bindings[0]) extra.PORT = String(bindings[0].containerPort);
+      // PORT is the port to listen on inside the container (its first containerPort); BERTH_HOST_PORT_<n> tell the host ports
+      const ports = portEnvironment(bindings, Object.values(sandbox.networkBindings).flat());
+      if (bindings[0]) ports.PORT = String(bindings[0].containerPort);
+      const extra: Record<string, string> = { ...readEnvironmentFiles(config.environmentFiles), ...ports, ...config.environment };
       const taskCpu = sandbox.driverState.cpuUnits as number | null;
       const taskMem = sandbox.driverState.memoryLimitBytes as number | null;
       const netns = sandbox.driverState.netns;
@@ -197,7 +201,10 @@ export class OciDriver implements Driver {
       if (exit) {
         const log = await readFile(handle.logPath, 'utf8').catch(() => '');
         const failed = /runc run failed: (.*)$/m.exec(log);
-        if (failed) throw new DriverError('CannotStartContainerError', failed[1].replace(/^.*unable to start container process: /, ''));
+        if (failed) {
+          const detail = failed[1].replace(/^.*unable to start container process: /, '').replace(/\\"/g, '"').replace(/"$/, '');
+          throw new DriverError('CannotStartContainerError', detail);
+        }
         return;
       }
       if ((await this.runcState(handle))?.status === 'running') return;
@@ -242,8 +249,11 @@ export class OciDriver implements Driver {
     return isAlive(handle.driverState.shimPid as number, handle.driverState.shimStartTicks as number);
   }
 
+  /** runc exits with 128 + n when the container's init died of signal n; that is reported as the signal too. */
   private toResult(exit: ShimExit): ExitResult {
-    return { exitCode: exit.exitCode, signal: exit.signal, oomKilled: exit.oomKilled, reason: exit.reason, finishedAt: new Date(exit.finishedAt) };
+    const code = exit.exitCode;
+    const signal = exit.signal ?? (code !== undefined && code > 128 && code <= 128 + 31 ? signalName(code - 128) : undefined);
+    return { exitCode: code, signal, oomKilled: exit.oomKilled, reason: exit.reason, finishedAt: new Date(exit.finishedAt) };
   }
 
   async waitTask(handle: TaskHandle, signal?: AbortSignal): Promise<ExitResult> {
