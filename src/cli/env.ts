@@ -1,8 +1,8 @@
 /** `berth env`: print the shell exports that point the AWS CLI and SDKs at Berth. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compileBerthOptions } from '../config/index.js';
-import { readStoredCredentials } from '../identity/index.js';
+import { compileBerthOptions, type BerthOptions } from '../config/index.js';
+import { readStoredCredentials, type Credentials } from '../identity/index.js';
 import { COMMON_FLAGS, parseCommonFlags } from './options.js';
 
 const HELP = `Usage: eval "$(berth env [options])"
@@ -14,19 +14,21 @@ ${COMMON_FLAGS}`;
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Runs `berth env`. */
-export async function runEnv(args: string[]): Promise<number> {
-  const flags = parseCommonFlags(args);
-  if (flags.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+/** Where a client finds Berth: endpoint, region and root key pair. */
+export interface ClientTarget {
+  endpoint: string;
+  region: string;
+  credentials: Credentials;
+}
+
+/**
+ * Finds the Berth that the flags and environment name (the endpoint of its last start, its stored
+ * or configured key pair); undefined when it has no credentials yet.
+ */
+export function resolveClientTarget(flags: BerthOptions): ClientTarget | undefined {
   const opts = compileBerthOptions(flags);
   const credentials = opts.rootCredentials ?? readStoredCredentials(opts.dataDir);
-  if (!credentials) {
-    process.stderr.write(`berth: no credentials in ${opts.dataDir}; start Berth once with 'berth up' first.\n`);
-    return 1;
-  }
+  if (!credentials) return undefined;
   let endpoint = `http://${opts.host}:${opts.port}`;
   let region = opts.region;
   if (flags.port === undefined && process.env.BERTH_PORT === undefined) {
@@ -38,12 +40,31 @@ export async function runEnv(args: string[]): Promise<number> {
       // never started: the configured endpoint is the best guess
     }
   }
+  return { endpoint, region, credentials };
+}
+
+/** The message for a data dir without credentials. */
+export const noCredentialsMessage = (flags: BerthOptions) =>
+  `berth: no credentials in ${compileBerthOptions(flags).dataDir}; start Berth once with 'berth up' first.\n`;
+
+/** Runs `berth env`. */
+export async function runEnv(args: string[]): Promise<number> {
+  const flags = parseCommonFlags(args);
+  if (flags.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const target = resolveClientTarget(flags);
+  if (!target) {
+    process.stderr.write(noCredentialsMessage(flags));
+    return 1;
+  }
   const lines = [
-    ['AWS_ENDPOINT_URL', endpoint],
-    ['AWS_ACCESS_KEY_ID', credentials.accessKeyId],
-    ['AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey],
-    ['AWS_REGION', region],
-    ['AWS_DEFAULT_REGION', region],
+    ['AWS_ENDPOINT_URL', target.endpoint],
+    ['AWS_ACCESS_KEY_ID', target.credentials.accessKeyId],
+    ['AWS_SECRET_ACCESS_KEY', target.credentials.secretAccessKey],
+    ['AWS_REGION', target.region],
+    ['AWS_DEFAULT_REGION', target.region],
   ];
   process.stdout.write(lines.map(([k, v]) => `export ${k}=${quote(v)}`).join('\n') + '\n');
   return 0;

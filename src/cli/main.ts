@@ -3,6 +3,7 @@
 import { OptionsError } from '../config/index.js';
 import { runEnv } from './env.js';
 import { runImage } from './image.js';
+import { runLogs } from './logs.js';
 import { runUp } from './up.js';
 
 const USAGE = `Usage: berth <command> [options]
@@ -11,11 +12,12 @@ Commands:
   up     Start Berth: one AWS API endpoint for every service Berth serves.
   env    Print shell exports (AWS_ENDPOINT_URL, keys, region) for the AWS CLI and SDKs.
   image  Manage the local image store (import, ls, rm).
+  logs   Print a CloudWatch Logs log group's events (--follow to tail).
   help   Show this help.
 
 Run 'berth <command> --help' for a command's options.`;
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { up: runUp, env: runEnv, image: runImage };
+const commands: Record<string, (args: string[]) => Promise<number>> = { up: runUp, env: runEnv, image: runImage, logs: runLogs };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
