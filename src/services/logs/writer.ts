@@ -216,8 +216,11 @@ export class LogWriter {
   }
 
   private schedule(): void {
-    if (!this.running || this.timer || this.pending.size === 0) return;
+    if (!this.running || this.pending.size === 0) return;
     const half = this.counters.queuedEvents * 2 >= this.opts.maxQueuedEvents || this.counters.queuedBytes * 2 >= this.opts.maxQueuedBytes;
+    if (this.timer && !half) return;
+    // A half-full queue is written at once rather than at the end of the interval.
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();
