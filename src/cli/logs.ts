@@ -1,5 +1,5 @@
 /** `berth logs`: print a log group's events through the CloudWatch Logs API, and follow new ones. */
-import { CloudWatchLogsClient, FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { OptionsError } from '../config/index.js';
 import { noCredentialsMessage, resolveClientTarget } from './env.js';
 import { COMMON_FLAGS, parseCommonFlags } from './options.js';
@@ -71,6 +71,8 @@ export async function runLogs(args: string[]): Promise<number> {
     process.stderr.write(noCredentialsMessage(common));
     return 1;
   }
+  // Loaded here, not at the top, so the other subcommands never need the SDK.
+  const { CloudWatchLogsClient, FilterLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
   const client = new CloudWatchLogsClient({ endpoint: target.endpoint, region: target.region, credentials: target.credentials, maxAttempts: 3 });
   let stopped = false;
   let wake: (() => void) | undefined;
