@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
 import { DriverError } from './driver.js';
-import { PortAllocator, probeHostPort } from './ports.js';
+import { PortAllocator, portEnvironment, probeHostPort } from './ports.js';
 
 const free = async () => true;
 
@@ -50,4 +50,11 @@ test('a port held by another program is skipped', async () => {
 test('a bad range is refused', () => {
   assert.throws(() => new PortAllocator({ from: 10, to: 5 }), RangeError);
   assert.throws(() => new PortAllocator({ from: 0, to: 5 }), RangeError);
+});
+
+test('port variables: PORT is the container\'s first binding; BERTH_HOST_PORT_<n> for the whole task', () => {
+  const own = [{ containerPort: 8080, hostPort: 49200, protocol: 'tcp' as const, bindIP: '0.0.0.0' }];
+  const task = [...own, { containerPort: 53, hostPort: 49201, protocol: 'udp' as const, bindIP: '0.0.0.0' }];
+  assert.deepEqual(portEnvironment(own, task), { BERTH_HOST_PORT_8080: '49200', BERTH_HOST_PORT_53_UDP: '49201', PORT: '49200' });
+  assert.deepEqual(portEnvironment([], []), {});
 });

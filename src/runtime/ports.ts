@@ -116,6 +116,18 @@ export class PortAllocator {
   }
 }
 
+/**
+ * The environment variables that tell a container its ports (every driver sets them): `PORT`, the
+ * host port of its first binding, and `BERTH_HOST_PORT_<containerPort>` (`..._UDP` for udp) for
+ * every binding of its task.
+ */
+export function portEnvironment(own: readonly NetworkBinding[], task: readonly NetworkBinding[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const b of task) env[`BERTH_HOST_PORT_${b.containerPort}${b.protocol === 'udp' ? '_UDP' : ''}`] = String(b.hostPort);
+  if (own[0]) env.PORT = String(own[0].hostPort);
+  return env;
+}
+
 function key(protocol: PortProtocol, port: number): string {
   return `${protocol}/${port}`;
 }

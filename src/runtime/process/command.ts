@@ -5,7 +5,10 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DriverError, type ContainerConfig, type NetworkBinding } from '../driver.js';
+import { DriverError, type ContainerConfig } from '../driver.js';
+
+/** Re-exported for drivers that import it from here; it lives in ports.ts. */
+export { portEnvironment } from '../ports.js';
 
 /** PATH given to a container when Berth's own has none (Docker's default). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -71,14 +74,6 @@ export function readEnvironmentFiles(files: ContainerConfig['environmentFiles'])
     Object.assign(out, parseEnvironmentFile(text, f.value));
   }
   return out;
-}
-
-/** The variables that tell a container its ports: `PORT` (its first binding) and `BERTH_HOST_PORT_<containerPort>` for every binding of its task. */
-export function portEnvironment(own: readonly NetworkBinding[], task: readonly NetworkBinding[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const b of task) env[`BERTH_HOST_PORT_${b.containerPort}${b.protocol === 'udp' ? '_UDP' : ''}`] = String(b.hostPort);
-  if (own[0]) env.PORT = String(own[0].hostPort);
-  return env;
 }
 
 function readColonFile(file: string): string[][] {

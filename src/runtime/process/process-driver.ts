@@ -30,8 +30,8 @@ import {
 } from '../driver.js';
 import { readLogFile } from '../logs.js';
 import type { ResolvedRuntimeOptions } from '../options.js';
-import type { PortAllocator } from '../ports.js';
-import { portEnvironment, resolveCommand } from './command.js';
+import { portEnvironment, type PortAllocator } from '../ports.js';
+import { resolveCommand } from './command.js';
 import { CLOCK_TICKS_PER_SECOND, isAlive, readProcStat, residentBytes, sessionMembers, signalSession } from './proc.js';
 import type { ShimConfig, ShimExit, ShimHello } from './shim.js';
 
