@@ -117,14 +117,19 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+const REDACTED_VALUE = '*** Sensitive Data Redacted ***';
+const REDACTED = `'${REDACTED_VALUE}'`;
+
 function quote(v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v);
   return `'${s.length > 200 ? s.slice(0, 200) + '...' : s}'`;
 }
 
-function checkValue(model: ServiceModel, shapeName: string, v: unknown, at: string, p: InputProblems, depth: number): unknown {
+function checkValue(model: ServiceModel, shapeName: string, v: unknown, at: string, p: InputProblems, depth: number, inSensitive = false): unknown {
   if (v === null || v === undefined) return undefined;
   const shape = model.shapes[shapeName];
+  // Values of sensitive shapes (and everything inside them) are never quoted back.
+  const sensitive = inSensitive || shape.sensitive === true;
   const where = at || 'input';
   if (depth > MAX_DEPTH) {
     p.typeErrors.push(`Input nests deeper than ${MAX_DEPTH} levels at '${where}'.`);
@@ -139,7 +144,7 @@ function checkValue(model: ServiceModel, shapeName: string, v: unknown, at: stri
       const out: Record<string, unknown> = {};
       const src = v as Record<string, unknown>;
       for (const [name, ref] of Object.entries(shape.members ?? {})) {
-        const got = checkValue(model, ref.shape, src[name], at ? `${at}.${name}` : name, p, depth + 1);
+        const got = checkValue(model, ref.shape, src[name], at ? `${at}.${name}` : name, p, depth + 1, sensitive);
         if (got !== undefined) out[name] = got;
       }
       for (const req of shape.required ?? []) {
@@ -155,7 +160,7 @@ function checkValue(model: ServiceModel, shapeName: string, v: unknown, at: stri
         return undefined;
       }
       checkLength(shape, v.length, v, at, p);
-      return v.map((item, i) => checkValue(model, shape.member!.shape, item, `${at}.${i + 1}.member`, p, depth + 1) ?? null).filter((x) => x !== null);
+      return v.map((item, i) => checkValue(model, shape.member!.shape, item, `${at}.${i + 1}.member`, p, depth + 1, sensitive) ?? null).filter((x) => x !== null);
     }
     case 'map': {
       if (typeof v !== 'object' || Array.isArray(v)) {
@@ -166,8 +171,8 @@ function checkValue(model: ServiceModel, shapeName: string, v: unknown, at: stri
       const entries = Object.entries(v as Record<string, unknown>);
       checkLength(shape, entries.length, v, at, p);
       for (const [k, item] of entries) {
-        checkValue(model, shape.key!.shape, k, `${at}.${k}.key`, p, depth + 1);
-        const got = checkValue(model, shape.value!.shape, item, `${at}.${k}.value`, p, depth + 1);
+        checkValue(model, shape.key!.shape, k, `${at}.${k}.key`, p, depth + 1, sensitive);
+        const got = checkValue(model, shape.value!.shape, item, `${at}.${k}.value`, p, depth + 1, sensitive);
         if (got !== undefined) setEntry(out, k, got);
       }
       return out;
@@ -178,11 +183,11 @@ function checkValue(model: ServiceModel, shapeName: string, v: unknown, at: stri
         return undefined;
       }
       if (shape.enum && !shape.enum.includes(v)) {
-        p.constraintErrors.push(`Value ${quote(v)} at '${where}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+        p.constraintErrors.push(`Value ${sensitive ? REDACTED : quote(v)} at '${where}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
       }
-      checkLength(shape, [...v].length, v, at, p);
+      checkLength(shape, [...v].length, sensitive ? REDACTED_VALUE : v, at, p);
       if (shape.pattern && !matches(shape.pattern, v)) {
-        p.constraintErrors.push(`Value ${quote(v)} at '${where}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
+        p.constraintErrors.push(`Value ${sensitive ? REDACTED : quote(v)} at '${where}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
       }
       return v;
     }

@@ -221,3 +221,14 @@ describe('shapeOutput against the ECS model', () => {
     assert.deepEqual(out, { name: 'a', dockerLabels: { b: '2', a: '1' }, command: ['x', 'y'] });
   });
 });
+
+describe('checkInput never quotes sensitive values', () => {
+  it('reports a too-long SecretString without any of its characters', () => {
+    const sm = loadServiceModel('secretsmanager');
+    const secret = 'hunter2-'.repeat(9000);
+    const { problems } = checkInput(sm, 'CreateSecretRequest', { Name: 'db', SecretString: secret });
+    assert.equal(problems.constraintErrors.length, 1);
+    assert.match(problems.constraintErrors[0], /at 'SecretString' failed to satisfy constraint: Member must have length less than or equal to 65536/);
+    assert.ok(!problems.constraintErrors[0].includes('hunter2'), problems.constraintErrors[0]);
+  });
+});
