@@ -21,6 +21,7 @@ import {
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
+import { rejectsWith } from '../fixtures/assertions.js';
 
 const run = promisify(execFile);
 const skipCli = existsSync(AWS_CLI_V2) ? false : `AWS CLI v2 (${AWS_CLI_V2}) is not installed`;
@@ -29,15 +30,6 @@ const skipCli = existsSync(AWS_CLI_V2) ? false : `AWS CLI v2 (${AWS_CLI_V2}) is 
 const PLAINTEXTS = ['db-password-Zq8uT1', 'rotated-password-Kp3wX9', 'pending-value-Hh2vB7', 'binary-secret-Ww5yN4', 'updated-password-Rr6tM2'];
 
 /** Asserts `fn` rejects with this AWS error code (and, when given, a message matching `message`). */
-async function rejectsWith(fn: () => Promise<unknown>, code: string, message?: RegExp): Promise<Error> {
-  let caught: Error | undefined;
-  await fn().catch((e) => (caught = e));
-  assert.ok(caught, `expected ${code}`);
-  assert.equal(caught.name, code, caught.message);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
-
 describe('Secrets Manager through @aws-sdk/client-secrets-manager', () => {
   let berth: TestBerth;
   let sm: SecretsManagerClient;

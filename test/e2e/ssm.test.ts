@@ -20,6 +20,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
+import { rejectsWith } from '../fixtures/assertions.js';
 
 const run = promisify(execFile);
 const skipCli = existsSync(AWS_CLI_V2) ? false : `AWS CLI v2 (${AWS_CLI_V2}) is not installed`;
@@ -27,15 +28,6 @@ const skipCli = existsSync(AWS_CLI_V2) ? false : `AWS CLI v2 (${AWS_CLI_V2}) is 
 /** Values these tests store; none may appear in the database files, Berth's output, or describe calls. */
 const SECURE = ['secure-db-pass-Lm4cE8', 'secure-db-pass-v2-Tt9sQ1'];
 const PLAIN = 'plain-config-value-Jj7dF3';
-
-async function rejectsWith(fn: () => Promise<unknown>, code: string, message?: RegExp): Promise<Error> {
-  let caught: Error | undefined;
-  await fn().catch((e) => (caught = e));
-  assert.ok(caught, `expected ${code}`);
-  assert.equal(caught.name, code, caught.message);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
 
 describe('SSM Parameter Store through @aws-sdk/client-ssm', () => {
   let berth: TestBerth;
