@@ -117,9 +117,6 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-const REDACTED_VALUE = '*** Sensitive Data Redacted ***';
-const REDACTED = `'${REDACTED_VALUE}'`;
-
 function quote(v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v);
   return `'${s.length > 200 ? s.slice(0, 200) + '...' : s}'`;
@@ -183,11 +180,11 @@ function checkValue(model: ServiceModel, shapeName: string, v: unknown, at: stri
         return undefined;
       }
       if (shape.enum && !shape.enum.includes(v)) {
-        p.constraintErrors.push(`Value ${sensitive ? REDACTED : quote(v)} at '${where}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+        p.constraintErrors.push(`${valueAt(v, where, sensitive)} failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
       }
-      checkLength(shape, [...v].length, sensitive ? REDACTED_VALUE : v, at, p);
+      checkLength(shape, [...v].length, v, at, p, sensitive);
       if (shape.pattern && !matches(shape.pattern, v)) {
-        p.constraintErrors.push(`Value ${sensitive ? REDACTED : quote(v)} at '${where}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
+        p.constraintErrors.push(`${valueAt(v, where, sensitive)} failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
       }
       return v;
     }
@@ -246,15 +243,21 @@ function setEntry(out: Record<string, unknown>, key: string, value: unknown): vo
   Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function checkLength(shape: Shape, len: number, v: unknown, at: string, p: InputProblems): void {
+function checkLength(shape: Shape, len: number, v: unknown, at: string, p: InputProblems, sensitive = false): void {
   const where = at || 'input';
-  const shown = typeof v === 'string' ? quote(v) : Array.isArray(v) ? `'[...${len} items]'` : `'{...}'`;
+  const value =
+    typeof v === 'string' ? valueAt(v, where, sensitive) : `Value ${Array.isArray(v) ? `'[...${len} items]'` : `'{...}'`} at '${where}'`;
   if (shape.min !== undefined && len < shape.min) {
-    p.constraintErrors.push(`Value ${shown} at '${where}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
+    p.constraintErrors.push(`${value} failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
   }
   if (shape.max !== undefined && len > shape.max) {
-    p.constraintErrors.push(`Value ${shown} at '${where}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
+    p.constraintErrors.push(`${value} failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
   }
+}
+
+/** "Value 'x' at 'path'", or, for a sensitive member, "Value at 'path'" (as AWS words it) without the value. */
+function valueAt(v: unknown, where: string, sensitive: boolean): string {
+  return sensitive ? `Value at '${where}'` : `Value ${quote(v)} at '${where}'`;
 }
 
 function checkRange(shape: Shape, v: number, at: string, p: InputProblems): void {

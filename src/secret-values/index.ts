@@ -4,5 +4,4 @@
  * gets when a container's `secrets` reference cannot be resolved.
  */
 export { SecretCipher, SecretDecryptionError, openSecretCipher, SECRET_KEY_FILE } from './cipher.js';
-export { redactSensitiveValues, sensitiveMembers } from './redact.js';
 export { RESOURCE_INITIALIZATION_PREFIX, SecretResolutionError } from './resolution.js';

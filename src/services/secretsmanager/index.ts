@@ -1,7 +1,7 @@
 /** AWS Secrets Manager: secrets, versions and staging labels, deletion and restore, tags; values sealed at rest. */
 import type { ServiceDefinition } from '../../api/index.js';
 import { loadServiceModel } from '../../model/index.js';
-import { openSecretCipher, redactSensitiveValues, sensitiveMembers, type SecretCipher } from '../../secret-values/index.js';
+import { openSecretCipher, type SecretCipher } from '../../secret-values/index.js';
 import type { Store } from '../../state/index.js';
 import { TagStore } from '../../tagging/index.js';
 import type { ArnScope } from './arns.js';
@@ -45,11 +45,10 @@ export function createSecretsManagerService(opts: SecretsManagerServiceOptions):
   const deps = compileDeps(opts);
   deps.store.transaction(() => purgeExpired(deps));
   const model = loadServiceModel('secretsmanager');
-  const sensitive = sensitiveMembers(model);
   return {
     model,
     operations: secretsManagerOperations(deps),
-    validationError: (message) => validation(redactSensitiveValues(message, sensitive)),
+    validationError: validation,
     isReadOnly: (operation) => READ_ONLY.has(operation),
   };
 }

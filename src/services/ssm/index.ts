@@ -1,7 +1,7 @@
 /** AWS Systems Manager Parameter Store: String, StringList and SecureString parameters, versions, paths, tags; values sealed at rest. */
 import type { ServiceDefinition } from '../../api/index.js';
 import { loadServiceModel } from '../../model/index.js';
-import { openSecretCipher, redactSensitiveValues, sensitiveMembers, type SecretCipher } from '../../secret-values/index.js';
+import { openSecretCipher, type SecretCipher } from '../../secret-values/index.js';
 import type { Store } from '../../state/index.js';
 import { TagStore } from '../../tagging/index.js';
 import type { SsmDeps } from './deps.js';
@@ -43,11 +43,10 @@ const READ_ONLY = new Set(['GetParameter', 'GetParameters', 'GetParametersByPath
 export function createSsmService(opts: SsmServiceOptions): ServiceDefinition {
   const deps = compileDeps(opts);
   const model = loadServiceModel('ssm');
-  const sensitive = sensitiveMembers(model);
   return {
     model,
     operations: ssmOperations(deps),
-    validationError: (message) => validation(redactSensitiveValues(message, sensitive)),
+    validationError: validation,
     isReadOnly: (operation) => READ_ONLY.has(operation),
     unsupportedCode: 'UnsupportedOperationException',
   };
