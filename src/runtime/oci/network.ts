@@ -76,18 +76,27 @@ export class IpAllocator {
     if (holder === taskId) await rm(path.join(this.dir, ip), { force: true });
   }
 
+  /** The task holding an address, if any. */
+  async holder(ip: string): Promise<string | undefined> {
+    return readFile(path.join(this.dir, ip), 'utf8').catch(() => undefined);
+  }
+
   /** Addresses currently leased. */
   async leased(): Promise<string[]> {
     return readdir(this.dir).catch(() => []);
   }
 }
 
+/** The names of a task's namespace and host-side veth (derived from its id). */
+export function taskNetworkNames(taskId: string): Pick<TaskNetwork, 'netns' | 'hostVeth'> {
+  const id = short(taskId);
+  return { netns: `berth-${id}`, hostVeth: `bv${id}` };
+}
+
 /** Makes a task's namespace and veth pair; on failure removes what it made and rethrows. */
 export async function createTaskNetwork(taskId: string, bridge: BridgeConfig, ip: string): Promise<TaskNetwork> {
-  const id = short(taskId);
-  const netns = `berth-${id}`;
-  const hostVeth = `bv${id}`;
-  const peer = `bp${id}`;
+  const { netns, hostVeth } = taskNetworkNames(taskId);
+  const peer = `bp${short(taskId)}`;
   try {
     await run('ip', ['netns', 'add', netns]);
     await run('ip', ['link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', peer]);

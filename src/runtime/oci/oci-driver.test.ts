@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +13,7 @@ import { PortAllocator, type TaskHandle, type TaskSandbox } from '../index.js';
 import { OciDriver } from './index.js';
 import { runDriverConformance } from '../conformance.js';
 
+const exec = async (file: string, args: string[]) => (await promisify(execFile)(file, args)).stdout;
 const runcPresent = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc'].some(existsSync);
 const skip = !runcPresent ? 'runc is absent (.ci/run installs it)' : process.getuid?.() !== 0 ? 'the oci driver needs root' : busyboxSkipReason();
 
@@ -21,6 +25,26 @@ function get(url: string): Promise<string> {
       res.on('end', () => resolve(body));
     }).on('error', reject);
   });
+}
+
+/** Fails if runc containers, mounts, task namespaces or veths, or the bridge made under `stateDir` are still there. */
+async function assertNothingLeft(stateDir: string, bridge: string, taskIds: string[]): Promise<void> {
+  const prefix = path.join(stateDir, 'oci') + path.sep;
+  const containers = (JSON.parse((await exec('runc', ['list', '--format', 'json'])) || 'null') as { id: string; bundle: string }[] | null) ?? [];
+  assert.deepEqual(containers.filter((c) => c.bundle.startsWith(prefix)).map((c) => c.id), [], 'runc containers left');
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(prefix));
+  assert.deepEqual(mounts, [], 'mounts left');
+  const netns = (await exec('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]);
+  const links = await exec('ip', ['-o', 'link', 'show']);
+  for (const taskId of taskIds) {
+    const short = createHash('sha256').update(taskId).digest('hex').slice(0, 10);
+    assert.ok(!netns.includes(`berth-${short}`), `network namespace of ${taskId} left`);
+    assert.ok(!links.includes(`bv${short}`), `veth of ${taskId} left`);
+    const cid = `berth-${createHash('sha256').update(taskId).digest('hex').slice(0, 12)}-`;
+    const cgroups = existsSync('/sys/fs/cgroup/memory/berth') ? readdirSync('/sys/fs/cgroup/memory/berth') : [];
+    assert.deepEqual(cgroups.filter((name) => name.startsWith(cid)), [], `cgroups of ${taskId} left`);
+  }
+  assert.ok(!new RegExp(`^\\d+: ${bridge}[:@]`, 'm').test(links), `bridge ${bridge} left`);
 }
 
 async function eventually<T>(fn: () => Promise<T>, tries = 100): Promise<T> {
@@ -56,9 +80,12 @@ describe('oci driver: runc specifics', { skip }, () => {
   });
 
   after(async () => {
-    for (const h of handles) await driver.destroyTask(h);
-    for (const sb of sandboxes) await driver.destroyTaskSandbox(sb);
-    if (driver) await driver.removeBridgeIfUnused();
+    if (driver) {
+      for (const h of handles) await driver.destroyTask(h).catch(() => {});
+      for (const sb of sandboxes) await driver.destroyTaskSandbox(sb).catch(() => {});
+      await driver.removeAll(); // whatever a failed test left behind
+      await assertNothingLeft(path.join(tmp, 'runtime'), 'berth-test0', sandboxes.map((s) => s.taskId));
+    }
     await rm(tmp, { recursive: true, force: true });
   });
 
@@ -140,6 +167,8 @@ runDriverConformance(
     shell: (script) => ({ entryPoint: ['/bin/sh', '-c'], command: [script] }),
     httpServer: (body) => ({ entryPoint: ['/bin/sh', '-c'], command: [`mkdir -p /tmp/www && printf %s ${quote(body)} > /tmp/www/index.html && exec httpd -f -p "$PORT" -h /tmp/www`] }),
     workingDirectory: '/www',
+    // the shell reads 256 MiB of "y" lines into a variable: far over a 32 MiB cgroup limit
+    memoryHog: { command: { entryPoint: ['/bin/sh', '-c'], command: ['x=$(yes | head -c 268435456); echo "survived ${#x}"'] }, limitBytes: 32 << 20 },
     networkMode: 'awsvpc',
     address: (sandbox, binding) => ({ host: sandbox.ipv4Address!, port: binding.containerPort }),
     skip,
@@ -148,7 +177,10 @@ runDriverConformance(
 
 after(async () => {
   if (!conformance.tmp) return;
-  const leftover = new OciDriver({ images: conformance.images!, ports: new PortAllocator({ from: 42200, to: 42299 }), stateDir: path.join(conformance.tmp, 'runtime'), bridge: { name: 'berth-test1', prefix: '10.213.251' } });
-  await leftover.removeBridgeIfUnused();
+  const stateDir = path.join(conformance.tmp, 'runtime');
+  const taskIds = await readdir(path.join(stateDir, 'oci', 'tasks')).catch(() => [] as string[]);
+  const leftover = new OciDriver({ images: conformance.images!, ports: new PortAllocator({ from: 42200, to: 42299 }), stateDir, bridge: { name: 'berth-test1', prefix: '10.213.251' } });
+  await leftover.removeAll(); // the suite destroyed its tasks; this catches what a failed test left
+  await assertNothingLeft(stateDir, 'berth-test1', taskIds);
   await rm(conformance.tmp, { recursive: true, force: true });
 });

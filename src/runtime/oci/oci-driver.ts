@@ -6,21 +6,20 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { ImageNotFoundError, type ImageStore } from '../../images/index.js';
 import { DriverError, type ContainerConfig, type Driver, type ExecResult, type ExitResult, type Fingerprint, type LogLine, type ReadLogsOptions, type ResourceUsage, type TaskHandle, type TaskSandbox, type TaskSpec, type TaskState } from '../driver.js';
 import { readLogFile } from '../logs.js';
-import type { PortAllocator } from '../ports.js';
-import { portEnvironment, readEnvironmentFiles } from '../process/command.js';
-import { isAlive } from '../process/proc.js';
-import type { ShimConfig, ShimExit, ShimHello } from '../process/shim.js';
+import { readEnvironmentFiles } from '../environment-files.js';
+import { portEnvironment, type PortAllocator } from '../ports.js';
+import { isAlive, readShimExit, startShim } from '../supervisor/index.js';
+import { cgroupPath, oomKillCounterPath, removeEmptyCgroupParents, underSharedCgroupLock } from './cgroups.js';
 import { containerArgs, containerEnv, containerUser, runtimeSpec } from './bundle.js';
 import { run, runQuietly } from './exec.js';
-import { createTaskNetwork, destroyTaskNetwork, ensureBridge, IpAllocator, netnsPath, PortProxies, removeBridgeIfUnused, taskNetworkExists, type BridgeConfig } from './network.js';
+import { createTaskNetwork, destroyTaskNetwork, ensureBridge, IpAllocator, netnsPath, PortProxies, removeBridgeIfUnused, taskNetworkExists, taskNetworkNames, type BridgeConfig } from './network.js';
 
 /** Options of {@link OciDriver}. */
 export interface OciDriverOptions {
@@ -40,8 +39,12 @@ export interface OciDriverOptions {
 export const DEFAULT_BRIDGE: BridgeConfig = { name: 'berth0', prefix: '10.213.0' };
 
 const signalName = (n: number) => (Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined);
-const SHIM = fileURLToPath(new URL('../process/shim.js', import.meta.url));
 const POLL_MS = 100;
+
+/** The runc container id of a task's container. */
+function containerIdOf(taskId: string, containerName: string): string {
+  return `berth-${createHash('sha256').update(taskId).digest('hex').slice(0, 12)}-${containerName.replace(/[^\w.-]/g, '_')}`;
+}
 
 /** The oci driver (runc). */
 export class OciDriver implements Driver {
@@ -136,7 +139,7 @@ export class OciDriver implements Driver {
       if (err instanceof ImageNotFoundError) throw new DriverError('CannotPullContainerError', err.message.replace(/^CannotPullContainerError: /, ''), { cause: err });
       throw err;
     }
-    const containerId = `berth-${createHash('sha256').update(sandbox.taskId).digest('hex').slice(0, 12)}-${config.name.replace(/[^\w.-]/g, '_')}`;
+    const containerId = containerIdOf(sandbox.taskId, config.name);
     const bundle = path.join(sandbox.dir, 'containers', config.name);
     const rootfs = path.join(bundle, 'rootfs');
     const logPath = path.join(sandbox.dir, `${config.name}.log`);
@@ -166,14 +169,20 @@ export class OciDriver implements Driver {
         user: containerUser(rootfs, config.user ?? image.config.User),
         hostname: sandbox.taskId.slice(0, 63),
         network: typeof netns === 'string' ? { path: netnsPath(netns) } : sandbox.networkMode === 'host' ? 'host' : 'new',
-        cgroupsPath: `/berth/${containerId}`,
+        cgroupsPath: cgroupPath(containerId),
         memoryLimitBytes: config.memoryLimitBytes ?? taskMem ?? undefined,
         memoryReservationBytes: config.memoryReservationBytes,
         cpuShares: config.cpuUnits ? Math.max(2, config.cpuUnits) : taskCpu ? Math.max(2, taskCpu) : undefined,
         cpuLimit: taskCpu ? taskCpu / 1024 : undefined,
       });
       await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
-      const hello = await this.spawnShim({ file: this.runc, argv: ['runc', 'run', '--bundle', bundle, containerId], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' }, cwd: bundle, logPath, exitPath, memoryCheckIntervalMs: 1000 });
+      // --keep: the container (and its cgroup) stays after it exits, so the supervisor can read
+      // the cgroup's OOM kill counter; destroyTask deletes it.
+      const argv = await underSharedCgroupLock([this.runc, 'run', '--keep', '--bundle', bundle, containerId]);
+      const { hello } = await startShim(
+        { file: argv[0]!, argv, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' }, cwd: bundle, logPath, exitPath, oomKillCounter: oomKillCounterPath(containerId) },
+        path.join(sandbox.dir, `${config.name}.shim.log`),
+      );
       if ('error' in hello) throw new DriverError('CannotStartContainerError', hello.error);
       const handle: TaskHandle = {
         version: 1,
@@ -213,30 +222,12 @@ export class OciDriver implements Driver {
     throw new DriverError('CannotStartContainerError', 'runc did not start the container within 30 seconds');
   }
 
-  private spawnShim(config: ShimConfig): Promise<ShimHello> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [SHIM], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
-      let out = '';
-      child.stdout!.on('data', (c: Buffer) => {
-        out += c.toString('utf8');
-        const nl = out.indexOf('\n');
-        if (nl >= 0) {
-          child.stdout!.destroy();
-          child.unref();
-          resolve(JSON.parse(out.slice(0, nl)) as ShimHello);
-        }
-      });
-      child.once('error', reject);
-      child.once('exit', (code) => {
-        if (!out.includes('\n')) reject(new Error(`the container supervisor exited (${code}) before starting runc`));
-      });
-      child.stdin!.end(JSON.stringify(config));
-    });
-  }
-
-  private async readExit(handle: TaskHandle): Promise<ShimExit | undefined> {
-    const text = await readFile(handle.driverState.exitPath as string, 'utf8').catch(() => undefined);
-    return text ? (JSON.parse(text) as ShimExit) : undefined;
+  /** How the container ended, from the supervisor's exit file; the signal is read from runc's 128+n exit status. */
+  private async readExit(handle: TaskHandle): Promise<ExitResult | undefined> {
+    const exit = await readShimExit(handle.driverState.exitPath as string);
+    if (!exit) return undefined;
+    const code = exit.exitCode;
+    return { ...exit, signal: exit.signal ?? (code !== undefined && code > 128 && code <= 128 + 31 ? signalName(code - 128) : undefined) };
   }
 
   private async runcState(handle: TaskHandle): Promise<{ status: string; pid: number } | undefined> {
@@ -244,28 +235,21 @@ export class OciDriver implements Driver {
     return out ? (JSON.parse(out) as { status: string; pid: number }) : undefined;
   }
 
-  /** Whether the `runc run` process the shim supervises (the pid in the handle) still runs. */
+  /** Whether the `runc run` process the shim supervises (the pid in the handle: `flock` holding the cgroup lock, or runc) still runs. */
   private shimAlive(handle: TaskHandle): boolean {
     return isAlive(handle.driverState.shimPid as number, handle.driverState.shimStartTicks as number);
-  }
-
-  /** runc exits with 128 + n when the container's init died of signal n; that is reported as the signal too. */
-  private toResult(exit: ShimExit): ExitResult {
-    const code = exit.exitCode;
-    const signal = exit.signal ?? (code !== undefined && code > 128 && code <= 128 + 31 ? signalName(code - 128) : undefined);
-    return { exitCode: code, signal, oomKilled: exit.oomKilled, reason: exit.reason, finishedAt: new Date(exit.finishedAt) };
   }
 
   async waitTask(handle: TaskHandle, signal?: AbortSignal): Promise<ExitResult> {
     for (;;) {
       signal?.throwIfAborted();
       const exit = await this.readExit(handle);
-      if (exit) return this.toResult(exit);
+      if (exit) return exit;
       if (!this.shimAlive(handle)) {
         // runc has exited; the shim writes the exit file once the output is drained (a few seconds at most)
         for (let i = 0; i < 50; i++) {
           const late = await this.readExit(handle);
-          if (late) return this.toResult(late);
+          if (late) return late;
           await sleep(POLL_MS, undefined, { signal });
         }
         return { oomKilled: false, reason: 'the container supervisor died; exit code unknown', finishedAt: new Date() };
@@ -296,11 +280,42 @@ export class OciDriver implements Driver {
     await runQuietly('umount', ['-l', path.join(bundle, 'rootfs')]);
     await rm(bundle, { recursive: true, force: true });
     this.lastCpu.delete(id);
+    await removeEmptyCgroupParents();
+  }
+
+  /**
+   * Removes everything this driver's state dir accounts for, whatever state it is in: every runc
+   * container whose bundle lies under it, every mount under it, every task network and address
+   * lease, the task directories, then the bridge and the `/berth` cgroup parents if unused. For
+   * tests (an `after()` hook that must leave nothing behind even when a test failed) and uninstall.
+   */
+  async removeAll(): Promise<void> {
+    const listed = await run(this.runc, ['list', '--format', 'json']).catch(() => 'null');
+    const containers = (JSON.parse(listed || 'null') as { id: string; bundle: string }[] | null) ?? [];
+    for (const c of containers) if (c.bundle.startsWith(this.root + path.sep)) await runQuietly(this.runc, ['delete', '--force', c.id]);
+    const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4]?.replace(/\\040/g, ' ')).filter((m): m is string => !!m && m.startsWith(this.root + path.sep));
+    for (const m of mounts.reverse()) await runQuietly('umount', ['-l', m]);
+    const taskIds = new Set(await readdir(path.join(this.root, 'tasks')).catch(() => [] as string[]));
+    for (const ip of await this.ips.leased()) {
+      const taskId = await this.ips.holder(ip);
+      if (taskId) {
+        taskIds.add(taskId);
+        await this.ips.release(taskId, ip);
+      }
+    }
+    for (const taskId of taskIds) {
+      await this.proxies.unpublish(taskId);
+      this.options.ports.release(taskId);
+      await destroyTaskNetwork(taskNetworkNames(taskId));
+      await rm(path.join(this.root, 'tasks', taskId), { recursive: true, force: true });
+    }
+    await this.removeBridgeIfUnused();
+    await removeEmptyCgroupParents();
   }
 
   async inspectTask(handle: TaskHandle): Promise<TaskState> {
     const exit = await this.readExit(handle);
-    if (exit) return { state: 'exited', startedAt: new Date(handle.startedAt), exit: this.toResult(exit) };
+    if (exit) return { state: 'exited', startedAt: new Date(handle.startedAt), exit };
     if (this.shimAlive(handle)) return { state: 'running', startedAt: new Date(handle.startedAt) };
     return { state: 'unknown' };
   }

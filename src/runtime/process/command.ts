@@ -6,9 +6,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DriverError, type ContainerConfig } from '../driver.js';
-
-/** Re-exported for drivers that import it from here; it lives in ports.ts. */
-export { portEnvironment } from '../ports.js';
+import { readEnvironmentFiles } from '../environment-files.js';
 
 /** PATH given to a container when Berth's own has none (Docker's default). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -43,37 +41,6 @@ export function containerArgv(config: Pick<ContainerConfig, 'entryPoint' | 'comm
   const argv = [...(config.entryPoint ?? []), ...(config.command ?? [])];
   if (argv.length === 0 || argv[0] === '') throw cannotStart('no command specified: the container has neither entryPoint nor command');
   return argv;
-}
-
-/** Parses `NAME=value` lines of an environment file (`#` comments and blank lines skipped), as ECS does. */
-export function parseEnvironmentFile(text: string, source: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [i, raw] of text.split(/\r?\n/).entries()) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) throw new DriverError('ResourceInitializationError', `environment file ${source} line ${i + 1}: expected NAME=value`);
-    out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
-}
-
-/** Reads `environmentFiles`: local paths; S3 ARNs are refused clearly (Berth has no S3 yet). */
-export function readEnvironmentFiles(files: ContainerConfig['environmentFiles']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of files ?? []) {
-    if (f.value.startsWith('arn:')) {
-      throw new DriverError('ResourceInitializationError', `failed to download environment file ${f.value}: Berth has no S3; give a local file path instead`);
-    }
-    let text: string;
-    try {
-      text = readFileSync(f.value, 'utf8');
-    } catch (err) {
-      throw new DriverError('ResourceInitializationError', `failed to read environment file ${f.value}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    Object.assign(out, parseEnvironmentFile(text, f.value));
-  }
-  return out;
 }
 
 function readColonFile(file: string): string[][] {

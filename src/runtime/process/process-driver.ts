@@ -1,14 +1,13 @@
 /**
  * The process driver: every container is a host process tree (its own session and process
- * group) supervised by a detached shim (shim.ts) that outlives Berth. Works on any Linux with
+ * group) supervised by a detached shim (`runtime/supervisor/`) that outlives Berth. Works on any Linux with
  * /proc, as any user; see runtime/README.md for what it can and cannot enforce.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chownSync, existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { constants as osConstants, userInfo } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DriverError,
@@ -32,8 +31,7 @@ import { readLogFile } from '../logs.js';
 import type { ResolvedRuntimeOptions } from '../options.js';
 import { portEnvironment, type PortAllocator } from '../ports.js';
 import { resolveCommand } from './command.js';
-import { CLOCK_TICKS_PER_SECOND, isAlive, readProcStat, residentBytes, sessionMembers, signalSession } from './proc.js';
-import type { ShimConfig, ShimExit, ShimHello } from './shim.js';
+import { CLOCK_TICKS_PER_SECOND, isAlive, readProcStat, readShimExit, residentBytes, sessionMembers, signalSession, startShim, type ShimConfig } from '../supervisor/index.js';
 
 /** What the process driver needs from Berth. */
 export interface ProcessDriverOptions {
@@ -52,10 +50,8 @@ interface ProcessState {
   memoryLimitBytes: number | null;
 }
 
-const SHIM_PATH = fileURLToPath(new URL('./shim.js', import.meta.url));
 const NAME_RE = /^[A-Za-z0-9_-]{1,255}$/;
 const WAIT_POLL_MS = 100;
-const SHIM_HELLO_TIMEOUT_MS = 30_000;
 const KILL_WAIT_MS = 10_000;
 const CPU_SAMPLE_MS = 100;
 const EXEC_OUTPUT_LIMIT = 4096;
@@ -144,24 +140,13 @@ export class ProcessDriver implements Driver {
       memoryLimitBytes: config.memoryLimitBytes,
       memoryCheckIntervalMs: this.options.runtime.memoryCheckIntervalMs,
     };
-    const shimLog = openSync(path.join(dir, 'shim.log'), 'a', 0o600);
-    let shim: ChildProcess;
-    try {
-      shim = spawn(process.execPath, ['--max-old-space-size=32', SHIM_PATH], { detached: true, stdio: ['pipe', 'pipe', shimLog] });
-    } finally {
-      closeSync(shimLog);
-    }
-    // The configuration (with secrets in its environment) goes through a pipe, never to disk.
-    shim.stdin!.on('error', () => {});
-    shim.stdin!.end(JSON.stringify(shimConfig));
-    const hello = await readHello(shim, path.join(dir, 'shim.log'));
-    shim.unref();
+    const { hello, shimPid, shimStartTicks } = await startShim(shimConfig, path.join(dir, 'shim.log'));
     if ('error' in hello) throw new DriverError('CannotStartContainerError', hello.error);
     const driverState: ProcessState = {
       pid: hello.pid,
       startTicks: hello.startTicks,
-      shimPid: shim.pid!,
-      shimStartTicks: readProcStat(shim.pid!)?.startTicks ?? 0,
+      shimPid,
+      shimStartTicks,
       exitPath,
       memoryLimitBytes: config.memoryLimitBytes ?? null,
     };
@@ -270,14 +255,7 @@ export class ProcessDriver implements Driver {
   /** How the container ended, or undefined while it runs (or its shim is still draining output). */
   private async exitOf(handle: TaskHandle): Promise<ExitResult | undefined> {
     const s = state(handle);
-    const read = async () => {
-      try {
-        const e = JSON.parse(await readFile(s.exitPath, 'utf8')) as ShimExit;
-        return { exitCode: e.exitCode, signal: e.signal, oomKilled: e.oomKilled, reason: e.reason, finishedAt: new Date(e.finishedAt) };
-      } catch {
-        return undefined;
-      }
-    };
+    const read = () => readShimExit(s.exitPath);
     const exit = await read();
     if (exit || isAlive(s.pid, s.startTicks) || isAlive(s.shimPid, s.shimStartTicks)) return exit;
     // Both gone: the shim may have written the file just now; otherwise its record is lost (shim killed).
@@ -319,32 +297,6 @@ function hostPortRequests(mode: NetworkMode, mappings: readonly PortMapping[]): 
     case 'bridge':
       return [...mappings];
   }
-}
-
-/** Reads the shim's one-line answer from its stdout. */
-function readHello(shim: ChildProcess, shimLog: string): Promise<ShimHello> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const out = shim.stdout!;
-    const done = (fn: () => void) => {
-      clearTimeout(timer);
-      out.removeAllListeners('data');
-      out.removeAllListeners('end');
-      out.destroy();
-      fn();
-    };
-    const timer = setTimeout(() => {
-      shim.kill('SIGKILL');
-      done(() => reject(new DriverError('CannotStartContainerError', `the process supervisor did not answer within ${SHIM_HELLO_TIMEOUT_MS} ms; see ${shimLog}`)));
-    }, SHIM_HELLO_TIMEOUT_MS);
-    out.setEncoding('utf8');
-    out.on('data', (chunk: string) => {
-      buf += chunk;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) done(() => resolve(JSON.parse(buf.slice(0, nl)) as ShimHello));
-    });
-    out.on('end', () => done(() => reject(new DriverError('CannotStartContainerError', `the process supervisor exited before starting the container; see ${shimLog}`))));
-  });
 }
 
 /** Runs a command in its own process group, killing the group after `timeoutMs`. */

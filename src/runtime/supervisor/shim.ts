@@ -1,45 +1,28 @@
 /**
- * The process driver's per-container supervisor (like Nomad's executor or conmon), run as its
- * own detached node process so it outlives Berth: it starts the container's process in a new
- * session, timestamps its stdout/stderr into the output file, enforces the memory limit by
- * watching RSS, and writes how the container ended to the exit file. Berth gives it a
- * {@link ShimConfig} on stdin and reads one {@link ShimHello} line from its stdout.
+ * The per-container supervisor every driver uses (like Nomad's executor or conmon), run as its
+ * own detached node program so it outlives Berth: it starts the container's process in a new
+ * session (the process driver: the container itself; the oci driver: `runc run`), timestamps
+ * its stdout/stderr into the output file, optionally enforces a memory limit by watching RSS or
+ * reads a cgroup's OOM kill counter, and writes how the container ended to the exit file.
+ * Berth gives it a {@link ShimConfig} on stdin and reads one {@link ShimHello} line from its
+ * stdout (see {@link startShim}).
  */
 import { spawn } from 'node:child_process';
-import { openSync, writeSync, writeFileSync, renameSync, closeSync } from 'node:fs';
+import { openSync, readFileSync, writeSync, writeFileSync, renameSync, closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { formatLogLine, LineSplitter } from '../logs.js';
 import { readProcStat, residentBytes, sessionMembers, signalSession } from './proc.js';
+import { OOM_REASON, type ShimConfig, type ShimExit, type ShimHello } from './types.js';
 import type { OutputStream } from '../driver.js';
 
-/** What Berth tells the shim to run. */
-export interface ShimConfig {
-  file: string;
-  argv: string[];
-  env: Record<string, string>;
-  cwd: string;
-  uid?: number;
-  gid?: number;
-  logPath: string;
-  exitPath: string;
-  memoryLimitBytes?: number;
-  memoryCheckIntervalMs: number;
+/** The number on the `oom_kill <n>` line of a cgroup file; 0 when it cannot be read. */
+function oomKillCount(file: string): number {
+  try {
+    return Number(/^oom_kill (\d+)$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
-
-/** The shim's one-line answer: the container runs (pid and start time), or why it could not start. */
-export type ShimHello = { pid: number; startTicks: number; startedAt: string } | { error: string };
-
-/** What the exit file holds. */
-export interface ShimExit {
-  exitCode?: number;
-  signal?: NodeJS.Signals;
-  oomKilled: boolean;
-  reason?: string;
-  finishedAt: string;
-}
-
-/** The reason ECS gives a container killed for exceeding its memory limit. */
-export const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usage';
 
 /** How long output may still arrive after the container's process exits (from leftover holders of its pipes). */
 const DRAIN_AFTER_EXIT_MS = 2000;
@@ -73,7 +56,7 @@ function main(config: ShimConfig): void {
     const pid = child.pid!;
     hello({ pid, startTicks: readProcStat(pid)?.startTicks ?? 0, startedAt: new Date().toISOString() });
     const limit = config.memoryLimitBytes;
-    if (limit) {
+    if (limit && config.memoryCheckIntervalMs) {
       memoryTimer = setInterval(() => {
         const rss = sessionMembers(pid).reduce((sum, p) => sum + residentBytes(p.pid), 0);
         if (rss > limit) {
@@ -111,6 +94,8 @@ function main(config: ShimConfig): void {
   child.once('exit', (code, signal) => {
     // Like a container whose init exits: whatever the process left behind dies with it.
     signalSession(child.pid!, 'SIGKILL');
+    // The kernel counts an OOM kill before the victim dies, so the count is final by now.
+    if (config.oomKillCounter && oomKillCount(config.oomKillCounter) > 0) oomKilled = true;
     const signo = signal ? constants.signals[signal] : undefined;
     exit = {
       exitCode: code ?? (signo !== undefined ? 128 + signo : undefined),
