@@ -4,13 +4,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createDriverSet, TaskAgent } from '../agent/index.js';
 import { ApiServer } from '../api/index.js';
 import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } from '../config/index.js';
 import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
 import { createEcsService } from '../services/ecs/index.js';
 import { createLogsService, createRetentionSweeper } from '../services/logs/index.js';
-import { createSecretsManagerService } from '../services/secretsmanager/index.js';
-import { createSsmService } from '../services/ssm/index.js';
+import { createSecretResolver, createSecretsManagerService, isSecretsManagerArn } from '../services/secretsmanager/index.js';
+import { createParameterResolver, createSsmService } from '../services/ssm/index.js';
 import { Store } from '../state/index.js';
 import { Manager } from './manager.js';
 
@@ -42,19 +43,34 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const stored = opts.rootCredentials ? { credentials: opts.rootCredentials, created: false } : ensureRootCredentials(opts.dataDir);
     const { credentials } = stored;
     const scope = { accountId, region: opts.region };
+    // BERTH_AGENT=off serves the control plane only: tasks stay PROVISIONING until stopped.
+    const agentOn = process.env.BERTH_AGENT !== 'off';
+    const secretOpts = { store, scope, dataDir: opts.dataDir };
+    const secrets = createSecretResolver(secretOpts);
+    const parameters = createParameterResolver(secretOpts);
+    const agent = agentOn
+      ? new TaskAgent({
+          store,
+          scope,
+          drivers: await createDriverSet({ dataDir: opts.dataDir }),
+          resolveSecret: (valueFrom) => (isSecretsManagerArn(valueFrom) ? secrets.resolve(valueFrom) : parameters.resolve(valueFrom)),
+          log,
+        })
+      : undefined;
     const api = new ApiServer({
       host: opts.host,
       port: opts.port,
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir })],
+      services: [createEcsService({ store, scope, onTaskChange: () => agent?.wake() }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir })],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
     });
     const manager = new Manager();
     manager.add('api', api);
     manager.add('logs-retention', createRetentionSweeper(store));
+    if (agent) manager.add('task-agent', agent);
     const abort = new AbortController();
     const done = manager.start(abort.signal).finally(() => store.close());
     await Promise.race([api.listening(), done]);

@@ -22,7 +22,8 @@ describe('ECS tasks through @aws-sdk/client-ecs', () => {
   let ecs: ECSClient;
   let apiTd: string;
   before(async () => {
-    berth = await startBerthProcess();
+    // Control-plane behaviour only: without the task agent, tasks stay PROVISIONING until stopped.
+    berth = await startBerthProcess({ env: { BERTH_AGENT: 'off' } });
     ecs = berth.ecs();
     await ecs.send(new CreateClusterCommand({ clusterName: 'jobs' }));
     const api = await ecs.send(

@@ -23,6 +23,24 @@ const INSIGHTS_VALUES = ['enabled', 'disabled', 'enhanced'];
 /** The capacity providers every cluster may use without creating them. */
 export const BUILTIN_CAPACITY_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'];
 
+/**
+ * The cluster tag that picks the runtime driver of the cluster's tasks (see src/agent/README.md):
+ * `auto` (the default when the tag is absent), `process` or `oci`.
+ */
+export const DRIVER_TAG = 'berth:driver';
+/** The values {@link DRIVER_TAG} takes. */
+export const DRIVER_CHOICES = ['auto', 'process', 'oci'] as const;
+/** A value of {@link DRIVER_TAG}. */
+export type DriverChoice = (typeof DRIVER_CHOICES)[number];
+
+/** Rejects a {@link DRIVER_TAG} tag whose value is not one of {@link DRIVER_CHOICES}. */
+export function checkDriverTag(tags: readonly { key: string; value: string }[]): void {
+  const t = tags.find((x) => x.key === DRIVER_TAG);
+  if (t && !(DRIVER_CHOICES as readonly string[]).includes(t.value)) {
+    throw invalidParameter(`The tag ${DRIVER_TAG} picks the driver of the cluster's tasks and must be one of ${DRIVER_CHOICES.join(', ')}; got '${t.value}'.`);
+  }
+}
+
 /** Reads a cluster by name or ARN, ACTIVE or INACTIVE; undefined when Berth never had it. */
 export function findCluster(deps: EcsDeps, ref: string | undefined): ClusterRecord | undefined {
   const arn = clusterArn(deps.scope, clusterNameOf(ref));
@@ -163,6 +181,7 @@ export function clusterOperations(deps: EcsDeps) {
         throw invalidParameter('Cluster name can contain only letters (uppercase and lowercase), numbers, underscores (_) and hyphens (-), and must be 1 to 255 characters long.');
       }
       const tags = checkTags(input.tags ?? []);
+      checkDriverTag(tags);
       const settings = checkSettings(input.settings) ?? [{ name: 'containerInsights', value: 'disabled' }];
       checkCapacityProviders(input.capacityProviders, input.defaultCapacityProviderStrategy);
       const existing = findCluster(deps, name);

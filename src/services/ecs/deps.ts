@@ -11,4 +11,6 @@ export interface EcsDeps {
   scope: ArnScope;
   /** The clock (tests may pin it). */
   now(): Date;
+  /** Called after a task is created or asked to stop, so the task agent looks at it now. */
+  onTaskChange?: () => void;
 }

@@ -13,18 +13,27 @@ import { tagOperations } from './tags.js';
 import { taskDefinitionOperations } from './task-definitions.js';
 import { taskOperations } from './tasks.js';
 
+export type { EcsDeps } from './deps.js';
+export { ecsMigrations } from './schema.js';
+export { findCluster, DRIVER_TAG, DRIVER_CHOICES, type ClusterRecord, type DriverChoice } from './clusters.js';
+export { requireTaskDefinition, type TaskDefinitionRecord } from './task-definition-records.js';
+export { saveTask, type TaskRecord, type ContainerRecord, type TaskOverride } from './tasks.js';
+export { TaskStatus, ContainerStatus, TaskDesiredStatus } from './lifecycle.js';
+
 /** Options for {@link createEcsService}. */
 export interface EcsServiceOptions {
   store: Store;
   scope: ArnScope;
   /** The clock; defaults to the system clock. */
   now?: () => Date;
+  /** Called after RunTask or StopTask changed a task (wakes the task agent). */
+  onTaskChange?: () => void;
 }
 
 /** Migrates the ECS tables and builds the ECS service for api/. */
 export function createEcsService(opts: EcsServiceOptions): ServiceDefinition {
   opts.store.migrate('ecs', ecsMigrations);
-  const deps: EcsDeps = { store: opts.store, tags: new TagStore(opts.store), scope: opts.scope, now: opts.now ?? (() => new Date()) };
+  const deps: EcsDeps = { store: opts.store, tags: new TagStore(opts.store), scope: opts.scope, now: opts.now ?? (() => new Date()), onTaskChange: opts.onTaskChange };
   return {
     model: loadServiceModel('ecs'),
     operations: {

@@ -27,4 +27,13 @@ export const ecsMigrations: Migration[] = [
       CREATE INDEX ecs_tasks_cluster ON ecs_tasks (cluster_arn, desired_status, created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'task runtime state kept by the task agent',
+    up: `
+      CREATE TABLE ecs_task_runtime (
+        task_arn TEXT PRIMARY KEY, driver TEXT NOT NULL, sandbox TEXT, sandbox_error TEXT,
+        handles TEXT NOT NULL DEFAULT '{}', failures TEXT NOT NULL DEFAULT '{}', notes TEXT NOT NULL DEFAULT '{}');
+    `,
+  },
 ];

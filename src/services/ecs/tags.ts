@@ -3,6 +3,7 @@ import type { Tag } from '../../tagging/index.js';
 import { parseArn } from './arns.js';
 import type { EcsDeps } from './deps.js';
 import { clusterNotFound, invalidParameter, resourceNotFound } from './errors.js';
+import { checkDriverTag } from './clusters.js';
 
 /** A tag as ECS writes it on the wire. */
 export interface WireTag {
@@ -70,6 +71,7 @@ export function tagOperations(deps: EcsDeps) {
     TagResource(input: { resourceArn: string; tags: WireTag[] }) {
       requireTaggable(deps, input.resourceArn);
       const tags = checkTags(input.tags);
+      if (parseArn(input.resourceArn)?.resourceType === 'cluster') checkDriverTag(tags);
       const existing = new Set(deps.tags.list(input.resourceArn).map((t) => t.key));
       const total = existing.size + tags.filter((t) => !existing.has(t.key)).length;
       if (total > MAX_TAGS) throw invalidParameter(`A resource can have at most ${MAX_TAGS} tags; this request would give it ${total}.`);

@@ -1,7 +1,7 @@
 /**
  * ECS tasks, stored and validated: RunTask, StartTask, StopTask, DescribeTasks, ListTasks.
- * No driver runs tasks yet, so a new task honestly stays PROVISIONING (desired RUNNING), and
- * stopping a task that never started takes it straight to STOPPED.
+ * A new task is PROVISIONING (desired RUNNING) until the task agent (src/agent) runs it; stopping
+ * a task the agent never touched takes it straight to STOPPED, any other goes through the agent.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { paginate } from '../../pagination/index.js';
@@ -69,12 +69,14 @@ export interface ContainerRecord {
   lastStatus: ContainerStatus;
   exitCode?: number;
   reason?: string;
-  networkBindings: unknown[];
+  networkBindings: { bindIP: string; containerPort: number; hostPort: number; protocol: 'tcp' | 'udp' }[];
   networkInterfaces: { attachmentId?: string; privateIpv4Address?: string }[];
   healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
   cpu: string;
   memory?: string;
   memoryReservation?: string;
+  /** The driver's id of the running container (`<taskId>/<name>`). */
+  runtimeId?: string;
 }
 
 /** An attachment of a task (its awsvpc network interface). */
@@ -113,6 +115,12 @@ export interface TaskRecord {
   enableExecuteCommand: boolean;
   version: number;
   healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  /** CONNECTED once the task's network is ready (set by the task agent), DISCONNECTED once released. */
+  connectivity?: 'CONNECTED' | 'DISCONNECTED';
+  connectivityAt?: string;
+  pullStartedAt?: string;
+  pullStoppedAt?: string;
+  startedAt?: string;
   stopCode?: 'TaskFailedToStart' | 'EssentialContainerExited' | 'UserInitiated' | 'ServiceSchedulerInitiated' | 'SpotInterruption' | 'TerminationNotice';
   stoppedReason?: string;
   stoppingAt?: string;
@@ -273,9 +281,10 @@ export function newTask(deps: EcsDeps, spec: NewTaskSpec, now: Date): TaskRecord
 }
 
 /**
- * Asks a task to stop: desired status STOPPED, with the stop code and reason. A task that is
- * still PROVISIONING has nothing running, so it moves straight to STOPPED (its containers too).
- * Returns false when the task was already asked to stop.
+ * Asks a task to stop: desired status STOPPED, with the stop code and reason. A task the task
+ * agent never touched (no runtime state in `ecs_task_runtime`) has nothing running, so it moves
+ * straight to STOPPED (its containers too); any other is stopped by the agent, which moves it
+ * through DEACTIVATING/STOPPING to STOPPED. Returns false when the task was already asked to stop.
  */
 export function requestStop(deps: EcsDeps, t: TaskRecord, stopCode: NonNullable<TaskRecord['stopCode']>, reason: string): boolean {
   if (t.desiredStatus === 'STOPPED') return false;
@@ -284,7 +293,8 @@ export function requestStop(deps: EcsDeps, t: TaskRecord, stopCode: NonNullable<
   t.stopCode = stopCode;
   t.stoppedReason = reason;
   t.stoppingAt = at;
-  if (t.lastStatus === 'PROVISIONING') {
+  const touched = deps.store.prepare('SELECT 1 FROM ecs_task_runtime WHERE task_arn = ?').pluck().get(t.taskArn) !== undefined;
+  if (t.lastStatus === 'PROVISIONING' && !touched) {
     t.lastStatus = TaskStatus.move(t.lastStatus, 'STOPPED');
     t.stoppedAt = at;
     t.executionStoppedAt = at;
@@ -294,6 +304,7 @@ export function requestStop(deps: EcsDeps, t: TaskRecord, stopCode: NonNullable<
   t.version++;
   saveTask(deps, t);
   if (t.serviceName) settleDrainingService(deps, t.clusterArn, t.serviceName);
+  deps.onTaskChange?.();
   return true;
 }
 
@@ -418,6 +429,7 @@ export function taskOperations(deps: EcsDeps) {
         deps.tags.put(t.taskArn, tags);
         tasks.push(toWire(deps, t, tags));
       }
+      deps.onTaskChange?.();
       return { tasks, failures: [] };
     },
 
