@@ -27,8 +27,8 @@ export interface ConformanceFixtures {
   networkMode?: NetworkMode;
   /** Where the test connects to reach a binding; default: 127.0.0.1 and the host port. */
   address?(sandbox: TaskSandbox, binding: NetworkBinding): { host: string; port: number };
-  /** A command that keeps allocating memory, and a limit it exceeds; the OOM test is skipped without it. */
-  memoryHog?: { command: CommandLine; limitBytes: number };
+  /** A command that keeps allocating memory, and a hard limit it exceeds. */
+  memoryHog: { command: CommandLine; limitBytes: number };
   /** Skip the whole suite, with this reason (e.g. runc missing). */
   skip?: string;
 }
@@ -231,8 +231,8 @@ export function runDriverConformance(name: string, makeDriver: DriverFactory, fi
       await driver.stopTask(handle, 5000);
     });
 
-    test('a container over its hard memory limit is killed with OutOfMemoryError', { skip: fixtures.memoryHog ? false : 'no memoryHog fixture' }, async () => {
-      const hog = fixtures.memoryHog!;
+    test('a container over its hard memory limit is killed with OutOfMemoryError', async () => {
+      const hog = fixtures.memoryHog;
       const handle = await start(await newTask(), { ...hog.command, memoryLimitBytes: hog.limitBytes });
       const exit = await driver.waitTask(handle, AbortSignal.timeout(PATIENCE_MS));
       assert.equal(exit.oomKilled, true);

@@ -76,8 +76,10 @@ describe('oci driver: runc specifics', { skip }, () => {
     images = openImageStore(path.join(tmp, 'data'));
     await writeTestImage(path.join(tmp, 'img'), 'oci-layout', { config: { Env: ['PATH=/bin', 'FROM_IMAGE=yes'], Cmd: ['httpd', '-f', '-p', '8080', '-h', '/www'] } });
     await images.import(path.join(tmp, 'img'), 'busybox:latest');
-    driver = new OciDriver({ images, ports: new PortAllocator({ from: 42100, to: 42199 }), stateDir: path.join(tmp, 'runtime'), bridge: { name: 'berth-test0', prefix: '10.213.250' } });
+    driver = makeDriver();
   });
+  /** A driver over the test's state dir; a second one is a Berth restart. */
+  const makeDriver = () => new OciDriver({ images, ports: new PortAllocator({ from: 42100, to: 42199 }), stateDir: path.join(tmp, 'runtime'), bridge: { name: 'berth-test0', prefix: '10.213.250' } });
 
   after(async () => {
     if (driver) {
@@ -127,6 +129,23 @@ describe('oci driver: runc specifics', { skip }, () => {
     assert.ok(usage.memoryBytes > 0);
     assert.equal(usage.memoryLimitBytes, 64 * 1024 * 1024);
     await driver.stopTask(h, 0, 'SIGKILL');
+  });
+
+  it('records an OOM kill in the exit file (read after a restart) and keeps the cgroup until destroyTask', async () => {
+    const sb = await task('oom', 'awsvpc', [{ name: 'app', portMappings: [] }], { memoryLimitBytes: 32 << 20 });
+    const h = await driver.startTask(sb, { name: 'app', image: 'busybox', entryPoint: ['sh', '-c'], command: ['x=$(yes | head -c 268435456); echo survived'] });
+    handles.push(h);
+    await driver.waitTask(h, AbortSignal.timeout(30_000));
+    const cgroup = `/sys/fs/cgroup/memory/berth/${h.driverState.containerId}`;
+    assert.equal(existsSync(cgroup), true, 'runc run --keep leaves the cgroup until destroyTask');
+    const restarted = makeDriver();
+    const persisted = JSON.parse(JSON.stringify(h)) as TaskHandle;
+    assert.equal(await restarted.recoverTask(persisted), false);
+    const exit = await restarted.waitTask(persisted, AbortSignal.timeout(30_000));
+    assert.deepEqual({ oomKilled: exit.oomKilled, exitCode: exit.exitCode, signal: exit.signal, reason: exit.reason }, { oomKilled: true, exitCode: 137, signal: 'SIGKILL', reason: 'OutOfMemoryError: Container killed due to memory usage' });
+    assert.equal((await restarted.inspectTask(persisted)).exit?.oomKilled, true);
+    await restarted.destroyTask(persisted);
+    assert.equal(existsSync(cgroup), false);
   });
 
   it('runs a task in its own PID namespace, with image and definition environment, and reports exit codes', async () => {
