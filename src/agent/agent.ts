@@ -6,12 +6,15 @@
  * so Berth may be killed at any point: on start the agent re-adopts what still runs and marks what
  * died meanwhile. Stopping Berth leaves tasks running (as the ECS agent does).
  */
-import { DriverError, type ContainerConfig, type Driver, type TaskHandle, type TaskSpec } from '../runtime/index.js';
+import { DriverError, type Driver, type TaskHandle, type TaskSpec } from '../runtime/index.js';
+import type { LogWriter } from '../services/logs/index.js';
 import {
   ContainerStatus,
   DRIVER_CHOICES,
   DRIVER_TAG,
   findCluster,
+  parseTaskCpu,
+  parseTaskMemory,
   requireTaskDefinition,
   saveTask,
   TaskDesiredStatus,
@@ -23,12 +26,25 @@ import {
 } from '../services/ecs/index.js';
 import type { Store } from '../state/index.js';
 import { TagStore } from '../tagging/index.js';
-import { decideTask, type ContainerObservation, type ContainerSpec, type DependencyCondition, type TaskActions, type TaskView } from './decide.js';
+import { containerConfigs, type ContainerPlan, type SecretSources } from './container-config.js';
+import { decideTask, type ContainerObservation, type TaskActions, type TaskView } from './decide.js';
 import { chooseDriver, type DriverSet } from './drivers.js';
-import { deleteRuntimeState, liveRuntimeStates, loadRuntimeState, saveRuntimeState, type TaskRuntimeState } from './runtime-state.js';
+import { HealthChecker } from './health.js';
+import { LogShipper, logRouting } from './log-shipper.js';
+import { deleteRuntimeState, liveRuntimeStates, loadRuntimeState, saveLogOffset, saveRuntimeState, type TaskRuntimeState } from './runtime-state.js';
 
-/** ECS's default container `stopTimeout`: 30 seconds between SIGTERM and SIGKILL. */
-export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+/**
+ * Sources that resolve every reference to a placeholder: used to read the structure of a task's
+ * containers (dependsOn, stop timeouts, health checks, ports, logging) without fetching secrets.
+ * Configurations built with them are never started.
+ */
+const NO_SECRETS: SecretSources = {
+  secrets: { resolve: () => '{"username":"","password":""}' },
+  parameters: { resolve: () => '' },
+};
+/** How long the agent waits for a stopped container's last output to be shipped before releasing its files. */
+const SHIP_GRACE_MS = 10_000;
+
 /** The container reason given to a container found dead after a Berth restart. */
 export const EXITED_WHILE_DOWN = 'Container exited while Berth was down';
 const MAX_STEPS = 50;
@@ -39,8 +55,10 @@ export interface TaskAgentOptions {
   /** The account and region the ECS tables belong to. */
   scope: EcsDeps['scope'];
   drivers: DriverSet;
-  /** Resolves a container secret's `valueFrom` (Secrets Manager or SSM); throws with ECS's words. */
-  resolveSecret(valueFrom: string): string;
+  /** Where container `secrets` are read. */
+  secrets: SecretSources;
+  /** Berth's log writer: `awslogs` containers' output goes through it to CloudWatch Logs. */
+  logWriter: Pick<LogWriter, 'append' | 'flush'>;
   /** How often every live task is looked at even without a wake-up. Default 1000 ms. */
   pollMs?: number;
   /** Where the agent reports what it could not do. Default stderr. */
@@ -53,7 +71,8 @@ export interface TaskAgentOptions {
 export class TaskAgent {
   private readonly deps: EcsDeps;
   private readonly busy = new Map<string, Promise<void>>();
-  private readonly watches = new Map<string, AbortController>();
+  /** Per started container (`<arn>/<name>`): its exit watch, health checker and log shipper. */
+  private readonly companions = new Map<string, Companions>();
   private readonly pollMs: number;
   private readonly log: (line: string) => void;
   private wakeUp: (() => void) | undefined;
@@ -81,8 +100,10 @@ export class TaskAgent {
       await this.idle(signal);
     }
     await Promise.allSettled([...this.busy.values()]);
-    for (const w of this.watches.values()) w.abort();
-    this.watches.clear();
+    const all = [...this.companions.values()];
+    for (const c of all) c.stop.abort();
+    await Promise.allSettled(all.map((c) => c.shipped));
+    this.companions.clear();
   }
 
   private idle(signal: AbortSignal): Promise<void> {
@@ -138,27 +159,73 @@ export class TaskAgent {
         rt.sandboxError = 'ResourceInitializationError: the task network was lost while Berth was down';
       }
       const task = this.loadTask(rt.taskArn);
+      const plans = task ? this.structure(task) : [];
+      const dead: string[] = [];
       for (const [name, handle] of Object.entries(rt.handles)) {
-        if (await driver.recoverTask(handle).catch(() => false)) this.watch(rt.taskArn, handle, driver);
-        else if (task?.containers.find((c) => c.name === name)?.lastStatus === 'RUNNING') rt.notes[name] = EXITED_WHILE_DOWN;
+        if (!(await driver.recoverTask(handle).catch(() => false))) {
+          dead.push(name);
+          if (task?.containers.find((c) => c.name === name)?.lastStatus === 'RUNNING') rt.notes[name] = EXITED_WHILE_DOWN;
+        }
       }
       saveRuntimeState(this.options.store, rt);
+      for (const [name, handle] of Object.entries(rt.handles)) {
+        const plan = plans.find((p) => p.config.name === name);
+        // A dead container still gets its shipper (its last output), not a health checker.
+        if (task) this.accompany(task, handle, driver, plan, rt.logOffsets[name] ?? 0, dead.includes(name));
+      }
     }
   }
 
-  /** Wakes the loop when a container exits. */
-  private watch(arn: string, handle: TaskHandle, driver: Driver): void {
-    const key = `${arn}/${handle.containerName}`;
-    this.watches.get(key)?.abort();
-    const ac = new AbortController();
-    this.watches.set(key, ac);
-    driver.waitTask(handle, ac.signal).then(
-      () => {
-        if (this.watches.get(key) === ac) this.watches.delete(key);
-        this.wake();
-      },
-      () => undefined,
-    );
+  /**
+   * Starts what goes with a started container: a watch that wakes the loop when it exits, its
+   * health checker (unless it is already dead) and, for `awslogs`, its log shipper.
+   */
+  private accompany(task: TaskRecord, handle: TaskHandle, driver: Driver, plan: ContainerPlan | undefined, offset: number, dead = false): void {
+    const key = `${task.taskArn}/${handle.containerName}`;
+    this.companions.get(key)?.stop.abort();
+    const stop = new AbortController();
+    const c: Companions = { stop, shipped: Promise.resolve() };
+    this.companions.set(key, c);
+    driver.waitTask(handle, stop.signal).then(() => this.wake(), () => undefined);
+    if (plan?.healthCheck && !dead) {
+      c.health = new HealthChecker({ driver, handle, settings: plan.healthCheck, onChange: () => this.wake() });
+      void c.health.start(stop.signal);
+    }
+    const routing = logRouting({ containerName: handle.containerName, taskId: task.id, region: this.deps.scope.region, logConfiguration: plan?.logConfiguration });
+    if (routing.kind === 'awslogs') {
+      const shipper = new LogShipper({
+        driver,
+        handle,
+        writer: this.options.logWriter,
+        settings: routing.settings,
+        offset,
+        onOffset: (o) => saveLogOffset(this.options.store, task.taskArn, handle.containerName, o),
+      });
+      c.shipped = shipper.start(stop.signal).catch((err: Error) => this.log(`task agent: shipping logs of ${task.taskArn} ${handle.containerName}: ${err.message}`));
+    }
+  }
+
+  /** Ends a container's companions once its last output is shipped (or after a grace period). */
+  private async release(arn: string, container: string): Promise<void> {
+    const key = `${arn}/${container}`;
+    const c = this.companions.get(key);
+    if (!c) return;
+    c.health?.stop();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, SHIP_GRACE_MS).unref());
+    await Promise.race([c.shipped, grace]);
+    c.stop.abort();
+    await c.shipped;
+    this.companions.delete(key);
+  }
+
+  /** The structure of a task's containers (no secrets fetched); empty when its definition is unreadable. */
+  private structure(task: TaskRecord, td?: TaskDefinitionRecord): ContainerPlan[] {
+    try {
+      td ??= requireTaskDefinition(this.deps, task.taskDefinitionArn);
+      return containerConfigs(td, task.overrides, NO_SECRETS, { region: this.deps.scope.region, launchType: task.launchType });
+    } catch {
+      return [];
+    }
   }
 
   private loadTask(arn: string): TaskRecord | undefined {
@@ -195,7 +262,7 @@ export class TaskAgent {
     } catch (err) {
       tdError = `ResourceInitializationError: the task definition ${task.taskDefinitionArn} cannot be read: ${(err as Error).message}`;
     }
-    const defs = td?.containerDefinitions ?? [];
+    const plans = td ? this.structure(task, td) : [];
     const driver = rt ? this.options.drivers.byName(rt.driver) : undefined;
 
     if (!rt && task.desiredStatus === 'RUNNING') {
@@ -204,24 +271,24 @@ export class TaskAgent {
       this.update(arn, (t) => {
         claimed = t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED';
         return false;
-      }, (s) => (claimed && !s ? { taskArn: arn, driver: '', handles: {}, failures: {}, notes: {}, sandboxError: tdError } : undefined));
+      }, (s) => (claimed && !s ? { taskArn: arn, driver: '', handles: {}, failures: {}, notes: {}, logOffsets: {}, sandboxError: tdError } : undefined));
       return claimed;
     }
 
     const observed: Record<string, ContainerObservation> = {};
-    for (const d of defs) {
-      const name = d.name as string;
+    for (const p of plans) {
+      const name = p.config.name;
       const failure = rt?.failures[name];
       const handle = rt?.handles[name];
       if (failure) observed[name] = { state: 'exited', reason: failure, health: 'UNKNOWN' };
-      else if (handle && driver) observed[name] = await observe(driver, handle, rt?.notes[name]);
+      else if (handle && driver) observed[name] = await observe(driver, handle, rt?.notes[name], this.companions.get(`${arn}/${name}`)?.health?.status() ?? 'UNKNOWN');
       else if (handle) observed[name] = { state: 'exited', reason: `CannotInspectContainerError: the ${rt?.driver} driver is not available`, health: 'UNKNOWN' };
     }
     const view: TaskView = {
       lastStatus: task.lastStatus,
       desiredStatus: task.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
       sandbox: rt?.sandbox ? { state: 'ready' } : rt?.sandboxError ? { state: 'failed', reason: rt.sandboxError } : { state: 'absent' },
-      containers: defs.map(containerSpec),
+      containers: plans.map((p) => p.spec),
       observed,
       stop: task.desiredStatus === 'STOPPED' ? { code: (task.stopCode ?? 'UserInitiated') as NonNullable<TaskView['stop']>['code'], reason: task.stoppedReason ?? 'Task stopped' } : undefined,
     };
@@ -229,19 +296,18 @@ export class TaskAgent {
     const progressed = this.record(arn, actions, observed, rt);
 
     if (actions.prepareSandbox && rt && td) {
-      await this.prepare(task, td, rt);
+      await this.prepare(task, td, plans, rt);
       return true;
     }
     if (actions.start.length > 0 && rt?.sandbox && driver && td) {
-      await this.startContainers(task, td, rt, driver, actions.start);
+      await this.startContainers(task, td, plans, rt, driver, actions.start);
       return true;
     }
     if (actions.stop.length > 0 && rt && driver) {
       this.update(arn, (t) => TaskStatus.canMove(t.lastStatus, 'STOPPING') && Boolean((t.lastStatus = TaskStatus.move(t.lastStatus, 'STOPPING'))));
       for (const name of actions.stop) {
-        const def = defs.find((d) => d.name === name);
-        const timeout = typeof def?.stopTimeout === 'number' ? def.stopTimeout : DEFAULT_STOP_TIMEOUT_SECONDS;
-        await driver.stopTask(rt.handles[name], timeout * 1000, 'SIGTERM').catch((err: Error) => this.log(`task agent: stopping ${arn} ${name}: ${err.message}`));
+        const timeoutMs = plans.find((p) => p.config.name === name)?.stopTimeoutMs ?? 30_000;
+        await driver.stopTask(rt.handles[name], timeoutMs, 'SIGTERM').catch((err: Error) => this.log(`task agent: stopping ${arn} ${name}: ${err.message}`));
       }
       return true;
     }
@@ -317,16 +383,18 @@ export class TaskAgent {
   }
 
   /** Chooses the driver and prepares the sandbox; persists it (or why it failed) at once. */
-  private async prepare(task: TaskRecord, td: TaskDefinitionRecord, rt: TaskRuntimeState): Promise<void> {
+  private async prepare(task: TaskRecord, td: TaskDefinitionRecord, plans: ContainerPlan[], rt: TaskRuntimeState): Promise<void> {
     let driver: Driver | undefined;
     try {
-      driver = await chooseDriver(this.options.drivers, this.driverChoice(task), td.containerDefinitions.map((d) => String(d.image ?? '')));
-      const sandbox = await driver.prepareTask(taskSpec(task, td));
+      // Secrets are read before anything is made, so a missing one fails the task as on Fargate.
+      containerConfigs(td, task.overrides, this.options.secrets, { region: this.deps.scope.region, launchType: task.launchType });
+      driver = await chooseDriver(this.options.drivers, this.driverChoice(task), plans.map((p) => p.config.image ?? ''));
+      const sandbox = await driver.prepareTask(taskSpec(task, td, plans));
       this.update(task.taskArn, () => false, (s) => (s ? { ...s, driver: driver!.name, sandbox, sandboxError: undefined } : undefined));
       // The task was forgotten meanwhile (cannot happen while claimed); release what was made.
       if (!loadRuntimeState(this.options.store, task.taskArn)) await driver.destroyTaskSandbox(sandbox);
     } catch (err) {
-      const reason = err instanceof DriverError ? err.reason : `ResourceInitializationError: ${(err as Error).message}`;
+      const reason = err instanceof DriverError ? err.reason : (err as Error).name === 'SecretResolutionError' ? (err as Error).message : `ResourceInitializationError: ${(err as Error).message}`;
       this.update(task.taskArn, () => false, (s) => (s ? { ...s, driver: driver?.name ?? s.driver, sandboxError: reason } : undefined));
     }
   }
@@ -339,7 +407,7 @@ export class TaskAgent {
   }
 
   /** Starts containers in order; each handle (or failure) is persisted as soon as it is known. */
-  private async startContainers(task: TaskRecord, td: TaskDefinitionRecord, rt: TaskRuntimeState, driver: Driver, names: string[]): Promise<void> {
+  private async startContainers(task: TaskRecord, td: TaskDefinitionRecord, structure: ContainerPlan[], rt: TaskRuntimeState, driver: Driver, names: string[]): Promise<void> {
     const stamp = (field: 'pullStartedAt' | 'pullStoppedAt') =>
       this.update(task.taskArn, (t) => {
         if (t[field]) return false;
@@ -347,14 +415,19 @@ export class TaskAgent {
         return true;
       });
     stamp('pullStartedAt');
+    let plans: ContainerPlan[] | undefined;
     for (const name of names) {
       try {
-        const config = containerConfig(task, td, name, this.options.resolveSecret);
-        const handle = await driver.startTask(rt.sandbox!, config);
+        plans ??= containerConfigs(td, task.overrides, this.options.secrets, { region: this.deps.scope.region, launchType: task.launchType });
+        const plan = plans.find((p) => p.config.name === name)!;
+        const routing = logRouting({ containerName: name, taskId: task.id, region: this.deps.scope.region, logConfiguration: plan.logConfiguration });
+        if (routing.kind === 'invalid') throw new DriverError('CannotStartContainerError', routing.reason.replace(/^CannotStartContainerError: /, ''));
+        const handle = await driver.startTask(rt.sandbox!, plan.config);
         this.update(task.taskArn, () => false, (s) => (s ? { ...s, handles: { ...s.handles, [name]: handle } } : undefined));
-        this.watch(task.taskArn, handle, driver);
+        this.accompany(task, handle, driver, structure.find((p) => p.config.name === name), 0);
       } catch (err) {
-        const reason = err instanceof DriverError ? err.reason : `CannotStartContainerError: ${(err as Error).message}`;
+        const reason =
+          err instanceof DriverError ? err.reason : (err as Error).name === 'SecretResolutionError' ? (err as Error).message : `CannotStartContainerError: ${(err as Error).message}`;
         this.update(task.taskArn, () => false, (s) => (s ? { ...s, failures: { ...s.failures, [name]: reason } } : undefined));
       }
     }
@@ -371,10 +444,8 @@ export class TaskAgent {
     });
     if (rt && driver) {
       for (const handle of Object.values(rt.handles)) {
+        await this.release(arn, handle.containerName);
         await driver.destroyTask(handle).catch((err: Error) => this.log(`task agent: destroying ${arn} ${handle.containerName}: ${err.message}`));
-        const key = `${arn}/${handle.containerName}`;
-        this.watches.get(key)?.abort();
-        this.watches.delete(key);
       }
       if (rt.sandbox) await driver.destroyTaskSandbox(rt.sandbox).catch((err: Error) => this.log(`task agent: releasing ${arn}: ${err.message}`));
     }
@@ -396,85 +467,34 @@ export class TaskAgent {
 }
 
 /** What the driver sees of one container now. */
-async function observe(driver: Driver, handle: TaskHandle, note: string | undefined): Promise<ContainerObservation> {
+async function observe(driver: Driver, handle: TaskHandle, note: string | undefined, health: ContainerObservation['health']): Promise<ContainerObservation> {
   try {
     const s = await driver.inspectTask(handle);
-    if (s.state === 'running') return { state: 'running', health: 'UNKNOWN' };
-    if (s.state === 'exited') return { state: 'exited', exitCode: s.exit?.exitCode, reason: note ?? s.exit?.reason, health: 'UNKNOWN' };
-    return { state: 'exited', reason: note ?? 'CannotInspectContainerError: the container cannot be found', health: 'UNKNOWN' };
+    if (s.state === 'running') return { state: 'running', health };
+    if (s.state === 'exited') return { state: 'exited', exitCode: s.exit?.exitCode, reason: note ?? s.exit?.reason, health };
+    return { state: 'exited', reason: note ?? 'CannotInspectContainerError: the container cannot be found', health };
   } catch (err) {
     return { state: 'exited', reason: `CannotInspectContainerError: ${(err as Error).message}`, health: 'UNKNOWN' };
   }
 }
 
-/** What the decision needs of a container definition. */
-function containerSpec(d: Record<string, any>): ContainerSpec {
-  return {
-    name: d.name as string,
-    essential: d.essential !== false,
-    dependsOn: ((d.dependsOn ?? []) as { containerName: string; condition: DependencyCondition }[]).map((x) => ({ containerName: x.containerName, condition: x.condition })),
-    hasHealthCheck: Boolean(d.healthCheck),
-  };
-}
-
-const MIB = 1024 * 1024;
-
-/** Task-level CPU units from `1024` or `1 vCPU`. */
-function cpuUnits(v: string | undefined): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(vcpu)?\s*$/i.exec(v ?? '');
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * (m[2] ? 1024 : 1));
-}
-
-/** Task-level memory in bytes from `512` (MiB) or `2 GB`. */
-function memoryBytes(v: string | undefined): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(gb)?\s*$/i.exec(v ?? '');
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * (m[2] ? 1024 : 1) * MIB);
-}
-
 /** The sandbox the driver should prepare for a task. */
-function taskSpec(task: TaskRecord, td: TaskDefinitionRecord): TaskSpec {
+function taskSpec(task: TaskRecord, td: TaskDefinitionRecord, plans: ContainerPlan[]): TaskSpec {
+  const memory = task.memory === undefined ? undefined : parseTaskMemory(task.memory);
   return {
     taskId: task.id,
     networkMode: (td.networkMode ?? 'bridge') as TaskSpec['networkMode'],
-    cpuUnits: cpuUnits(task.cpu),
-    memoryLimitBytes: memoryBytes(task.memory),
-    containers: td.containerDefinitions.map((d) => ({
-      name: d.name as string,
-      portMappings: ((d.portMappings ?? []) as { containerPort?: number; hostPort?: number; protocol?: 'tcp' | 'udp' }[])
-        .filter((p) => p.containerPort !== undefined)
-        .map((p) => ({ containerPort: p.containerPort!, hostPort: p.hostPort, protocol: p.protocol })),
-    })),
+    cpuUnits: task.cpu === undefined ? undefined : parseTaskCpu(task.cpu),
+    memoryLimitBytes: memory === undefined ? undefined : memory * 1024 * 1024,
+    containers: plans.map((p) => ({ name: p.config.name, portMappings: p.portMappings })),
   };
 }
 
-/** A container's runtime configuration: its definition with the task's overrides and resolved secrets. */
-function containerConfig(task: TaskRecord, td: TaskDefinitionRecord, name: string, resolveSecret: (valueFrom: string) => string): ContainerConfig {
-  const d = td.containerDefinitions.find((c) => c.name === name)!;
-  const o = task.overrides.containerOverrides?.find((c) => c.name === name) ?? {};
-  const environment: Record<string, string> = {};
-  for (const e of [...((d.environment ?? []) as { name?: string; value?: string }[]), ...(o.environment ?? [])]) if (e.name) environment[e.name] = e.value ?? '';
-  for (const s of (d.secrets ?? []) as { name: string; valueFrom: string }[]) {
-    try {
-      environment[s.name] = resolveSecret(s.valueFrom);
-    } catch (err) {
-      throw new DriverError('ResourceInitializationError', `unable to pull secrets or registry auth: ${(err as Error).message}`);
-    }
-  }
-  const memory = o.memory ?? d.memory;
-  const reservation = o.memoryReservation ?? d.memoryReservation;
-  return {
-    name,
-    image: String(d.image ?? ''),
-    entryPoint: d.entryPoint,
-    command: o.command ?? d.command,
-    environment,
-    environmentFiles: o.environmentFiles ?? d.environmentFiles,
-    workingDirectory: d.workingDirectory,
-    user: d.user,
-    memoryLimitBytes: typeof memory === 'number' ? memory * MIB : memoryBytes(task.memory),
-    memoryReservationBytes: typeof reservation === 'number' ? reservation * MIB : undefined,
-    cpuUnits: typeof (o.cpu ?? d.cpu) === 'number' && (o.cpu ?? d.cpu) > 0 ? (o.cpu ?? d.cpu) : undefined,
-  };
+/** What runs beside one started container. */
+interface Companions {
+  /** Ends the exit watch, the health checker and the shipper. */
+  stop: AbortController;
+  health?: HealthChecker;
+  /** Settles when the shipper has shipped everything (resolved at once without awslogs). */
+  shipped: Promise<void>;
 }

@@ -85,6 +85,13 @@ describe('decideTask', () => {
     assert.deepEqual(a.stopTask, { code: 'TaskFailedToStart', reason });
   });
 
+  it('reports an image or secret that could not be had as TaskFailedToStart, also for a non-essential container', () => {
+    for (const reason of ['CannotPullContainerError: no image busybox:9 in the image store', 'ResourceInitializationError: unable to pull secrets or registry auth: no secret']) {
+      const a = decideTask(view({ containers: [c('app'), c('side', { essential: false })], observed: { side: { state: 'exited', reason, health: 'UNKNOWN' } } }));
+      assert.deepEqual(a.stopTask, { code: 'TaskFailedToStart', reason });
+    }
+  });
+
   it('reports a sandbox that could not be made as TaskFailedToStart', () => {
     const a = decideTask(view({ lastStatus: 'PROVISIONING', sandbox: { state: 'failed', reason: 'ResourceInitializationError: no address left' } }));
     assert.equal(a.stopTask?.code, 'TaskFailedToStart');

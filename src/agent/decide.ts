@@ -160,6 +160,9 @@ export function decideTask(view: TaskView): TaskActions {
   return actions;
 }
 
+/** Reasons of a container that never started (the task then fails with TaskFailedToStart). */
+const START_FAILURE = /^(CannotStartContainerError|CannotPullContainerError|ResourceInitializationError)\b/;
+
 /** The reason a task that should run must stop instead, if any. */
 function whyStop(view: TaskView, obs: (name: string) => ContainerObservation): TaskView['stop'] {
   if (view.sandbox.state === 'failed') {
@@ -167,7 +170,7 @@ function whyStop(view: TaskView, obs: (name: string) => ContainerObservation): T
   }
   for (const c of view.containers) {
     const o = obs(c.name);
-    if (o.state === 'exited' && o.reason && o.reason.startsWith('CannotStartContainerError')) {
+    if (o.state === 'exited' && o.reason && START_FAILURE.test(o.reason)) {
       return { code: 'TaskFailedToStart', reason: o.reason };
     }
   }

@@ -1,4 +1,5 @@
 /** The task agent: runs ECS tasks on this host through the runtime drivers (see README.md). */
-export { TaskAgent, DEFAULT_STOP_TIMEOUT_SECONDS, EXITED_WHILE_DOWN, type TaskAgentOptions } from './agent.js';
+export { TaskAgent, EXITED_WHILE_DOWN, type TaskAgentOptions } from './agent.js';
 export { createDriverSet, chooseDriver, type DriverSet, type DriverSetOptions } from './drivers.js';
 export { decideTask, type TaskView, type TaskActions } from './decide.js';
+export { containerConfigs, DEFAULT_STOP_TIMEOUT_SECONDS, type ContainerPlan, type SecretSources } from './container-config.js';

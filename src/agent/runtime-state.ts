@@ -21,6 +21,8 @@ export interface TaskRuntimeState {
   failures: Record<string, string>;
   /** Facts found on recovery, by container name (e.g. it exited while Berth was down). */
   notes: Record<string, string>;
+  /** How far each container's output has been shipped to CloudWatch Logs (driver log offsets). */
+  logOffsets: Record<string, number>;
 }
 
 interface Row {
@@ -31,6 +33,7 @@ interface Row {
   handles: string;
   failures: string;
   notes: string;
+  log_offsets: string;
 }
 
 function fromRow(r: Row): TaskRuntimeState {
@@ -42,6 +45,7 @@ function fromRow(r: Row): TaskRuntimeState {
     handles: JSON.parse(r.handles) as Record<string, TaskHandle>,
     failures: JSON.parse(r.failures) as Record<string, string>,
     notes: JSON.parse(r.notes) as Record<string, string>,
+    logOffsets: JSON.parse(r.log_offsets) as Record<string, number>,
   };
 }
 
@@ -63,10 +67,10 @@ export function liveRuntimeStates(store: Store): TaskRuntimeState[] {
 export function saveRuntimeState(store: Store, s: TaskRuntimeState): void {
   store
     .prepare(
-      `INSERT INTO ecs_task_runtime (task_arn, driver, sandbox, sandbox_error, handles, failures, notes)
-       VALUES (@taskArn, @driver, @sandbox, @sandboxError, @handles, @failures, @notes)
+      `INSERT INTO ecs_task_runtime (task_arn, driver, sandbox, sandbox_error, handles, failures, notes, log_offsets)
+       VALUES (@taskArn, @driver, @sandbox, @sandboxError, @handles, @failures, @notes, @logOffsets)
        ON CONFLICT(task_arn) DO UPDATE SET driver = excluded.driver, sandbox = excluded.sandbox, sandbox_error = excluded.sandbox_error,
-         handles = excluded.handles, failures = excluded.failures, notes = excluded.notes`,
+         handles = excluded.handles, failures = excluded.failures, notes = excluded.notes, log_offsets = excluded.log_offsets`,
     )
     .run({
       taskArn: s.taskArn,
@@ -76,7 +80,13 @@ export function saveRuntimeState(store: Store, s: TaskRuntimeState): void {
       handles: JSON.stringify(s.handles),
       failures: JSON.stringify(s.failures),
       notes: JSON.stringify(s.notes),
+      logOffsets: JSON.stringify(s.logOffsets),
     });
+}
+
+/** Records how far a container's output has been shipped. */
+export function saveLogOffset(store: Store, taskArn: string, container: string, offset: number): void {
+  store.prepare(`UPDATE ecs_task_runtime SET log_offsets = json_set(log_offsets, '$.' || json_quote(?), ?) WHERE task_arn = ?`).run(container, offset, taskArn);
 }
 
 /** Forgets a task's runtime state (once everything it held is released). */

@@ -9,8 +9,8 @@ import { ApiServer } from '../api/index.js';
 import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } from '../config/index.js';
 import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
 import { createEcsService } from '../services/ecs/index.js';
-import { createLogsService, createRetentionSweeper } from '../services/logs/index.js';
-import { createSecretResolver, createSecretsManagerService, isSecretsManagerArn } from '../services/secretsmanager/index.js';
+import { createLogsService, createLogWriter, createRetentionSweeper } from '../services/logs/index.js';
+import { createSecretResolver, createSecretsManagerService } from '../services/secretsmanager/index.js';
 import { createParameterResolver, createSsmService } from '../services/ssm/index.js';
 import { Store } from '../state/index.js';
 import { Manager } from './manager.js';
@@ -46,14 +46,14 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     // BERTH_AGENT=off serves the control plane only: tasks stay PROVISIONING until stopped.
     const agentOn = process.env.BERTH_AGENT !== 'off';
     const secretOpts = { store, scope, dataDir: opts.dataDir };
-    const secrets = createSecretResolver(secretOpts);
-    const parameters = createParameterResolver(secretOpts);
+    const logWriter = createLogWriter(store);
     const agent = agentOn
       ? new TaskAgent({
           store,
           scope,
           drivers: await createDriverSet({ dataDir: opts.dataDir }),
-          resolveSecret: (valueFrom) => (isSecretsManagerArn(valueFrom) ? secrets.resolve(valueFrom) : parameters.resolve(valueFrom)),
+          secrets: { secrets: createSecretResolver(secretOpts), parameters: createParameterResolver(secretOpts) },
+          logWriter,
           log,
         })
       : undefined;
@@ -70,6 +70,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const manager = new Manager();
     manager.add('api', api);
     manager.add('logs-retention', createRetentionSweeper(store));
+    manager.add('task-log-writer', logWriter);
     if (agent) manager.add('task-agent', agent);
     const abort = new AbortController();
     const done = manager.start(abort.signal).finally(() => store.close());

@@ -17,6 +17,7 @@ export type { EcsDeps } from './deps.js';
 export { ecsMigrations } from './schema.js';
 export { findCluster, DRIVER_TAG, DRIVER_CHOICES, type ClusterRecord, type DriverChoice } from './clusters.js';
 export { requireTaskDefinition, type TaskDefinitionRecord } from './task-definition-records.js';
+export { parseTaskCpu, parseTaskMemory } from './task-definition-validation.js';
 export { saveTask, type TaskRecord, type ContainerRecord, type TaskOverride } from './tasks.js';
 export { TaskStatus, ContainerStatus, TaskDesiredStatus } from './lifecycle.js';
 

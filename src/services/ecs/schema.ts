@@ -36,4 +36,9 @@ export const ecsMigrations: Migration[] = [
         handles TEXT NOT NULL DEFAULT '{}', failures TEXT NOT NULL DEFAULT '{}', notes TEXT NOT NULL DEFAULT '{}');
     `,
   },
+  {
+    version: 3,
+    name: 'log offsets of the task agent',
+    up: `ALTER TABLE ecs_task_runtime ADD COLUMN log_offsets TEXT NOT NULL DEFAULT '{}';`,
+  },
 ];
