@@ -26,11 +26,12 @@ import {
 } from '../services/ecs/index.js';
 import type { Store } from '../state/index.js';
 import { TagStore } from '../tagging/index.js';
-import { containerConfigs, type ContainerPlan, type SecretSources } from './container-config.js';
+import { containerConfigs, containerRuntimeId, type ContainerPlan, type ContainerConfigOptions, type SecretSources } from './container-config.js';
 import { decideTask, type ContainerObservation, type TaskActions, type TaskView } from './decide.js';
 import { chooseDriver, type DriverSet } from './drivers.js';
 import { HealthChecker } from './health.js';
 import { LogShipper, logRouting } from './log-shipper.js';
+import type { MetadataServer, MetadataSource, MetadataTask } from './metadata.js';
 import { deleteRuntimeState, liveRuntimeStates, loadRuntimeState, saveLogOffset, saveRuntimeState, type TaskRuntimeState } from './runtime-state.js';
 
 /**
@@ -59,6 +60,8 @@ export interface TaskAgentOptions {
   secrets: SecretSources;
   /** Berth's log writer: `awslogs` containers' output goes through it to CloudWatch Logs. */
   logWriter: Pick<LogWriter, 'append' | 'flush'>;
+  /** The task metadata endpoint v4 the containers get in `ECS_CONTAINER_METADATA_URI_V4`; none: the variable is not set. */
+  metadata?: Pick<MetadataServer, 'containerUri' | 'forgetTask' | 'ready'>;
   /** How often every live task is looked at even without a wake-up. Default 1000 ms. */
   pollMs?: number;
   /** Where the agent reports what it could not do. Default stderr. */
@@ -67,8 +70,8 @@ export interface TaskAgentOptions {
   now?: () => Date;
 }
 
-/** The task agent; a Runnable owned by Berth's Manager. */
-export class TaskAgent {
+/** The task agent; a Runnable owned by Berth's Manager, and the source of the task metadata endpoint. */
+export class TaskAgent implements MetadataSource {
   private readonly deps: EcsDeps;
   private readonly busy = new Map<string, Promise<void>>();
   /** Per started container (`<arn>/<name>`): its exit watch, health checker and log shipper. */
@@ -94,6 +97,11 @@ export class TaskAgent {
 
   /** Recovers persisted tasks, then reconciles until `signal` aborts; running tasks are left running. */
   async start(signal: AbortSignal): Promise<void> {
+    if (this.options.metadata) {
+      const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      await Promise.race([this.options.metadata.ready(), aborted]);
+      if (signal.aborted) return;
+    }
     await this.recover();
     while (!signal.aborted) {
       this.reconcileAll(signal);
@@ -172,6 +180,7 @@ export class TaskAgent {
         const plan = plans.find((p) => p.config.name === name);
         // A dead container still gets its shipper (its last output), not a health checker.
         if (task) this.accompany(task, handle, driver, plan, rt.logOffsets[name] ?? 0, dead.includes(name));
+        if (task && !dead.includes(name)) this.options.metadata?.containerUri(task.taskArn, name);
       }
     }
   }
@@ -218,14 +227,92 @@ export class TaskAgent {
     this.companions.delete(key);
   }
 
+  /** How `containerConfigs` plans a task's containers here. */
+  private planOptions(task: TaskRecord, withMetadata: boolean): ContainerConfigOptions {
+    const metadata = this.options.metadata;
+    return {
+      region: this.deps.scope.region,
+      launchType: task.launchType,
+      ...(withMetadata && metadata ? { metadataUri: (name: string) => metadata.containerUri(task.taskArn, name) } : {}),
+    };
+  }
+
   /** The structure of a task's containers (no secrets fetched); empty when its definition is unreadable. */
   private structure(task: TaskRecord, td?: TaskDefinitionRecord): ContainerPlan[] {
     try {
       td ??= requireTaskDefinition(this.deps, task.taskDefinitionArn);
-      return containerConfigs(td, task.overrides, NO_SECRETS, { region: this.deps.scope.region, launchType: task.launchType });
+      return containerConfigs(td, task.overrides, NO_SECRETS, this.planOptions(task, false));
     } catch {
       return [];
     }
+  }
+
+  /** The task as the metadata endpoint shows it (MetadataSource). */
+  task(taskArn: string): MetadataTask | undefined {
+    const t = this.loadTask(taskArn);
+    if (!t) return undefined;
+    const rt = loadRuntimeState(this.options.store, taskArn);
+    const plans = this.structure(t);
+    let revision = 0;
+    let networkMode = 'bridge';
+    try {
+      const td = requireTaskDefinition(this.deps, t.taskDefinitionArn);
+      revision = td.revision;
+      networkMode = td.networkMode ?? 'bridge';
+    } catch {
+      // The definition is gone; show what the task holds.
+    }
+    const date = (s: string | undefined) => (s ? new Date(s) : undefined);
+    const memory = t.memory === undefined ? undefined : parseTaskMemory(t.memory);
+    return {
+      clusterArn: t.clusterArn,
+      taskArn: t.taskArn,
+      family: t.family,
+      revision,
+      serviceName: t.serviceName,
+      desiredStatus: t.desiredStatus,
+      knownStatus: t.lastStatus,
+      cpuUnits: t.cpu === undefined ? undefined : parseTaskCpu(t.cpu),
+      memoryMiB: memory,
+      pullStartedAt: date(t.pullStartedAt),
+      pullStoppedAt: date(t.pullStoppedAt),
+      executionStoppedAt: date(t.executionStoppedAt),
+      availabilityZone: t.availabilityZone,
+      launchType: t.launchType,
+      networkMode,
+      ipv4Address: rt?.sandbox?.ipv4Address,
+      macAddress: rt?.sandbox?.macAddress,
+      containers: t.containers.map((c) => {
+        const plan = plans.find((p) => p.config.name === c.name);
+        const handle = rt?.handles[c.name];
+        return {
+          name: c.name,
+          runtimeId: containerRuntimeId(t.id, c.name),
+          containerArn: c.containerArn,
+          image: c.image,
+          desiredStatus: t.desiredStatus,
+          knownStatus: c.lastStatus,
+          cpuUnits: Number(c.cpu) || 0,
+          memoryMiB: c.memory === undefined ? undefined : Number(c.memory),
+          createdAt: date(handle?.startedAt),
+          startedAt: date(handle?.startedAt),
+          exitCode: c.exitCode,
+          logDriver: plan?.logConfiguration?.logDriver,
+          logOptions: plan?.logConfiguration?.options,
+          networkBindings: c.networkBindings,
+          health: this.companions.get(`${taskArn}/${c.name}`)?.health?.result(),
+        };
+      }),
+    };
+  }
+
+  /** A resource sample of a running container (MetadataSource). */
+  async stats(taskArn: string, containerName: string) {
+    const rt = loadRuntimeState(this.options.store, taskArn);
+    const handle = rt?.handles[containerName];
+    const driver = rt && this.options.drivers.byName(rt.driver);
+    if (!handle || !driver) return undefined;
+    return driver.stats(handle).catch(() => undefined);
   }
 
   private loadTask(arn: string): TaskRecord | undefined {
@@ -338,7 +425,7 @@ export class TaskAgent {
           const h = rt?.handles[c.name];
           if (h) {
             c.networkBindings = h.networkBindings.map((b) => ({ bindIP: b.bindIP, containerPort: b.containerPort, hostPort: b.hostPort, protocol: b.protocol }));
-            c.runtimeId = `${h.taskId}/${h.containerName}`;
+            c.runtimeId = containerRuntimeId(t.id, c.name);
           }
         }
         if (to === 'STOPPED' && ContainerStatus.canMove(c.lastStatus, 'STOPPED')) {
@@ -387,7 +474,7 @@ export class TaskAgent {
     let driver: Driver | undefined;
     try {
       // Secrets are read before anything is made, so a missing one fails the task as on Fargate.
-      containerConfigs(td, task.overrides, this.options.secrets, { region: this.deps.scope.region, launchType: task.launchType });
+      containerConfigs(td, task.overrides, this.options.secrets, this.planOptions(task, false));
       driver = await chooseDriver(this.options.drivers, this.driverChoice(task), plans.map((p) => p.config.image ?? ''));
       const sandbox = await driver.prepareTask(taskSpec(task, td, plans));
       this.update(task.taskArn, () => false, (s) => (s ? { ...s, driver: driver!.name, sandbox, sandboxError: undefined } : undefined));
@@ -418,7 +505,7 @@ export class TaskAgent {
     let plans: ContainerPlan[] | undefined;
     for (const name of names) {
       try {
-        plans ??= containerConfigs(td, task.overrides, this.options.secrets, { region: this.deps.scope.region, launchType: task.launchType });
+        plans ??= containerConfigs(td, task.overrides, this.options.secrets, this.planOptions(task, true));
         const plan = plans.find((p) => p.config.name === name)!;
         const routing = logRouting({ containerName: name, taskId: task.id, region: this.deps.scope.region, logConfiguration: plan.logConfiguration });
         if (routing.kind === 'invalid') throw new DriverError('CannotStartContainerError', routing.reason.replace(/^CannotStartContainerError: /, ''));
@@ -447,6 +534,7 @@ export class TaskAgent {
         await this.release(arn, handle.containerName);
         await driver.destroyTask(handle).catch((err: Error) => this.log(`task agent: destroying ${arn} ${handle.containerName}: ${err.message}`));
       }
+      this.options.metadata?.forgetTask(arn);
       if (rt.sandbox) await driver.destroyTaskSandbox(rt.sandbox).catch((err: Error) => this.log(`task agent: releasing ${arn}: ${err.message}`));
     }
     this.update(

@@ -3,3 +3,4 @@ export { TaskAgent, EXITED_WHILE_DOWN, type TaskAgentOptions } from './agent.js'
 export { createDriverSet, chooseDriver, type DriverSet, type DriverSetOptions } from './drivers.js';
 export { decideTask, type TaskView, type TaskActions } from './decide.js';
 export { containerConfigs, DEFAULT_STOP_TIMEOUT_SECONDS, type ContainerPlan, type SecretSources } from './container-config.js';
+export { MetadataServer, type MetadataSource } from './metadata.js';

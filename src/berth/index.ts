@@ -2,9 +2,10 @@
  * Assembles a running Berth: state store, identity, services, the API endpoint, and the
  * manager that owns them. Used by `berth up` and by the end-to-end tests.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDriverSet, TaskAgent } from '../agent/index.js';
+import { createDriverSet, MetadataServer, TaskAgent } from '../agent/index.js';
 import { ApiServer } from '../api/index.js';
 import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } from '../config/index.js';
 import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
@@ -34,6 +35,16 @@ export interface RunningBerth {
   done: Promise<void>;
 }
 
+/** The task metadata endpoint's token key, made once and kept in the store's meta table. */
+function metadataKey(store: Store): Buffer {
+  let hex = store.getMeta('agent.metadataTokenKey');
+  if (!hex) {
+    hex = randomBytes(32).toString('hex');
+    store.setMeta('agent.metadataTokenKey', hex);
+  }
+  return Buffer.from(hex, 'hex');
+}
+
 /** Starts Berth and resolves once the endpoint answers. */
 export async function startBerth(options: BerthOptions = {}, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<RunningBerth> {
   const opts = compileBerthOptions(options);
@@ -47,6 +58,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const agentOn = process.env.BERTH_AGENT !== 'off';
     const secretOpts = { store, scope, dataDir: opts.dataDir };
     const logWriter = createLogWriter(store);
+    let metadata: MetadataServer | undefined;
     const agent = agentOn
       ? new TaskAgent({
           store,
@@ -54,9 +66,12 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
           drivers: await createDriverSet({ dataDir: opts.dataDir }),
           secrets: { secrets: createSecretResolver(secretOpts), parameters: createParameterResolver(secretOpts) },
           logWriter,
+          metadata: { containerUri: (t, c) => metadata!.containerUri(t, c), forgetTask: (t) => metadata!.forgetTask(t), ready: () => metadata!.ready() },
           log,
         })
       : undefined;
+    // The task metadata endpoint v4; its token key is kept in the store so tokens survive a restart.
+    if (agent) metadata = new MetadataServer({ source: agent, tokenKey: metadataKey(store) });
     const api = new ApiServer({
       host: opts.host,
       port: opts.port,
@@ -71,6 +86,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     manager.add('api', api);
     manager.add('logs-retention', createRetentionSweeper(store));
     manager.add('task-log-writer', logWriter);
+    if (metadata) manager.add('task-metadata', metadata);
     if (agent) manager.add('task-agent', agent);
     const abort = new AbortController();
     const done = manager.start(abort.signal).finally(() => store.close());

@@ -70,6 +70,27 @@ describe('tasks that really run: logs, secrets, health (process driver)', () => 
     assert.ok(!berth.output().includes(SECRET), "Berth's own output never shows a secret value");
   });
 
+  it('gives containers the task metadata endpoint v4', async () => {
+    const script = `fetch(process.env.ECS_CONTAINER_METADATA_URI_V4 + '/task').then((r) => r.json()).then((j) => { console.log('task ' + j.TaskARN + ' ' + j.Containers.map((c) => c.Name).join(',')); setInterval(() => {}, 1000); })`;
+    await register('meta', [
+      {
+        name: 'main',
+        command: [process.execPath, '-e', script],
+        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/berth/features', 'awslogs-region': berth.region, 'awslogs-stream-prefix': 'meta', 'awslogs-create-group': 'true' } },
+        stopTimeout: 2,
+      },
+    ]);
+    const arn = await runTask('meta');
+    await waitForTask(ecs, cluster, arn, (t) => t.lastStatus === 'RUNNING');
+    let messages: string[] = [];
+    for (let i = 0; i < 100 && messages.length === 0; i++) {
+      const out = await logs.send(new GetLogEventsCommand({ logGroupName: '/berth/features', logStreamName: `meta/main/${arn.split('/').pop()}`, startFromHead: true })).catch(() => ({ events: [] }));
+      messages = (out.events ?? []).map((e) => e.message!);
+      if (messages.length === 0) await sleep(100);
+    }
+    assert.deepEqual(messages, [`task ${arn} main`]);
+  });
+
   it('fails a task whose secret does not exist with ResourceInitializationError', async () => {
     const accountId = (await sm.send(new CreateSecretCommand({ Name: 'probe', SecretString: 'x' }))).ARN!.split(':')[4];
     await register('nosecret', [{ name: 'main', command: ['sleep', '600'], secrets: [{ name: 'X', valueFrom: `arn:aws:secretsmanager:${berth.region}:${accountId}:secret:absent-AbCdEf` }] }]);

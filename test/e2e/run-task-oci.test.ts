@@ -11,7 +11,7 @@ import path from 'node:path';
 import { CreateClusterCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { busyboxSkipReason, openImageStore, writeTestImage } from '../../src/images/index.js';
 import { startBerthProcess, type TestBerth } from '../fixtures/berth.js';
-import { httpGet, stopEveryTask, waitForTask } from '../fixtures/tasks.js';
+import { httpGetWhenUp, stopEveryTask, waitForTask } from '../fixtures/tasks.js';
 
 const runcPresent = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc'].some(existsSync);
 const skip = !runcPresent ? 'runc is absent (.ci/run installs it)' : process.getuid?.() !== 0 ? 'the oci driver needs Berth to run as root' : busyboxSkipReason();
@@ -60,7 +60,7 @@ describe('tasks that really run (oci driver)', { skip }, () => {
     assert.match(ip, /^10\.213\.0\.\d+$/);
     assert.ok(eni.details!.find((d) => d.name === 'macAddress')?.value);
     assert.equal(t.containers![0].networkInterfaces?.[0].privateIpv4Address, ip);
-    assert.equal(await httpGet(`http://${ip}:8080/`), 'hello from berth\n');
+    assert.equal(await httpGetWhenUp(`http://${ip}:8080/`), 'hello from berth\n');
     await ecs.send(new StopTaskCommand({ cluster, task: arn, reason: 'oci done' }));
     const s = await waitForTask(ecs, cluster, arn, (x) => x.lastStatus === 'STOPPED');
     assert.equal(s.stopCode, 'UserInitiated');

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateClusterCommand, DeleteClusterCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
-import { describeTask, httpGet, stopEveryTask, waitForTask } from '../fixtures/tasks.js';
+import { describeTask, httpGet, httpGetWhenUp, stopEveryTask, waitForTask } from '../fixtures/tasks.js';
 
 const run = promisify(execFile);
 const NODE = process.execPath;
@@ -83,7 +83,7 @@ describe('tasks that really run (process driver)', () => {
     assert.equal(b.containerPort, 8080);
     assert.equal(b.protocol, 'tcp');
     assert.ok(b.hostPort! > 0);
-    assert.match(await httpGet(`http://127.0.0.1:${b.hostPort}/`), /^overridden \d+$/);
+    assert.match(await httpGetWhenUp(`http://127.0.0.1:${b.hostPort}/`), /^overridden \d+$/);
 
     await assert.rejects(ecs.send(new DeleteClusterCommand({ cluster })), { name: 'ClusterContainsTasksException' });
 
@@ -128,7 +128,7 @@ describe('tasks that really run (process driver)', () => {
     assert.equal(init.lastStatus, 'STOPPED');
     assert.equal(init.exitCode, 0);
     const port = t.containers!.find((c) => c.name === 'app')!.networkBindings![0].hostPort;
-    assert.match(await httpGet(`http://127.0.0.1:${port}/`), /written-by-init$/);
+    assert.match(await httpGetWhenUp(`http://127.0.0.1:${port}/`), /written-by-init$/);
     await ecs.send(new StopTaskCommand({ cluster, task: arn }));
     await waitForTask(ecs, cluster, arn, (x) => x.lastStatus === 'STOPPED');
   });
@@ -139,11 +139,12 @@ describe('tasks that really run (process driver)', () => {
     const url = async (arn: string) => `http://127.0.0.1:${(await waitForTask(ecs, cluster, arn, (x) => x.lastStatus === 'RUNNING')).containers![0].networkBindings![0].hostPort}/`;
     const keepUrl = await url(keep);
     const doomedUrl = await url(doomed);
-    const before = await httpGet(keepUrl);
-    const doomedPid = Number((await httpGet(doomedUrl)).split(' ')[1]);
+    const before = await httpGetWhenUp(keepUrl);
+    const doomedPid = Number((await httpGetWhenUp(doomedUrl)).split(' ')[1]);
 
     await restart('kill9', async () => {
       process.kill(doomedPid, 'SIGKILL');
+      for (let alive = true, i = 0; alive && i < 100; i++) alive = await httpGet(doomedUrl).then(() => true, () => false);
       await assert.rejects(httpGet(doomedUrl));
     });
     assert.equal(await httpGet(keepUrl), before, 'the same process serves');
