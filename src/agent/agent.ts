@@ -156,6 +156,8 @@ export class TaskAgent implements MetadataSource {
   private async recover(): Promise<void> {
     const states = liveRuntimeStates(this.options.store);
     for (const rt of states) {
+      // Claimed but not prepared when Berth stopped: the loop prepares it as if new.
+      if (!rt.sandbox && !rt.sandboxError && Object.keys(rt.handles).length === 0) continue;
       const driver = this.options.drivers.byName(rt.driver);
       if (!driver) {
         for (const name of Object.keys(rt.handles)) rt.failures[name] ??= `CannotInspectContainerError: the ${rt.driver} driver is not available on this Berth`;

@@ -68,6 +68,15 @@ describe('tasks that really run (oci driver)', { skip }, () => {
     assert.equal(typeof s.containers![0].exitCode, 'number');
   });
 
+  it('fails a task whose image is not in the image store with CannotPullContainerError', async () => {
+    await ecs.send(new CreateClusterCommand({ clusterName: 'oci-only', tags: [{ key: 'berth:driver', value: 'oci' }] }));
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: 'noimage', containerDefinitions: [{ name: 'main', image: 'nosuch/image:1', memory: 64, command: ['true'] }] }));
+    const arn = (await ecs.send(new RunTaskCommand({ cluster: 'oci-only', taskDefinition: 'noimage' }))).tasks![0].taskArn!;
+    const t = await waitForTask(ecs, 'oci-only', arn, (x) => x.lastStatus === 'STOPPED');
+    assert.equal(t.stopCode, 'TaskFailedToStart');
+    assert.match(t.stoppedReason!, /^CannotPullContainerError: /);
+  });
+
   it('stops a task whose essential container exits 1', async () => {
     const arn = (await ecs.send(new RunTaskCommand({ cluster, taskDefinition: 'exit1', launchType: 'FARGATE', networkConfiguration: vpc }))).tasks![0].taskArn!;
     const t = await waitForTask(ecs, cluster, arn, (x) => x.lastStatus === 'STOPPED');

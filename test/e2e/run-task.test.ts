@@ -116,6 +116,14 @@ describe('tasks that really run (process driver)', () => {
     assert.match(t.containers![0].reason!, /^CannotStartContainerError/);
   });
 
+  it('stops a task whose container goes over its memory limit, with the OutOfMemoryError reason', async () => {
+    await register('hog', [{ name: 'main', image: 'host', memory: 8, command: [NODE, '-e', 'setInterval(() => {}, 1000)'] }]);
+    const t = await waitForTask(ecs, cluster, await runTask('hog'), (x) => x.lastStatus === 'STOPPED');
+    assert.equal(t.stopCode, 'EssentialContainerExited');
+    assert.equal(t.containers![0].exitCode, 137);
+    assert.match(t.containers![0].reason!, /^OutOfMemoryError/);
+  });
+
   it('starts a container only after the one it depends on (SUCCESS) has exited 0', async () => {
     const file = path.join(shared, 'init.txt');
     await register('ordered', [
