@@ -10,7 +10,7 @@ import type { ContainerConfig, EnvironmentFile, PortMapping } from '../runtime/i
 import { SecretResolutionError } from '../secret-values/index.js';
 import { isSecretsManagerArn, type SecretResolver } from '../services/secretsmanager/index.js';
 // ECS's own parser of task memory (`2048`, `2 GB`); services/ecs/index.ts does not export it yet.
-import { parseTaskMemory } from '../services/ecs/task-definition-validation.js';
+import { parseTaskMemory } from '../services/ecs/index.js';
 import type { ParameterResolver } from '../services/ssm/index.js';
 import type { ContainerSpec, DependencyCondition } from './decide.js';
 import { compileHealthCheck, type HealthCheckDefinition, type HealthCheckSettings } from './health.js';
