@@ -5,3 +5,4 @@
  */
 export { SecretCipher, SecretDecryptionError, openSecretCipher, SECRET_KEY_FILE } from './cipher.js';
 export { RESOURCE_INITIALIZATION_PREFIX, SecretResolutionError } from './resolution.js';
+export { compileSealedServiceDeps, type SealedServiceDeps, type SealedServiceOptions } from './sealed-service.js';

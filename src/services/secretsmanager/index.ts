@@ -1,9 +1,7 @@
 /** AWS Secrets Manager: secrets, versions and staging labels, deletion and restore, tags; values sealed at rest. */
 import type { ServiceDefinition } from '../../api/index.js';
 import { loadServiceModel } from '../../model/index.js';
-import { openSecretCipher, type SecretCipher } from '../../secret-values/index.js';
-import type { Store } from '../../state/index.js';
-import { TagStore } from '../../tagging/index.js';
+import { compileSealedServiceDeps, type SealedServiceOptions } from '../../secret-values/index.js';
 import type { ArnScope } from './arns.js';
 import type { SecretsManagerDeps } from './deps.js';
 import { validation } from './errors.js';
@@ -14,28 +12,11 @@ import { purgeExpired } from './secrets.js';
 
 export type { ArnScope } from './arns.js';
 
-/** Options for {@link createSecretsManagerService} and {@link createSecretResolver}. */
-export interface SecretsManagerServiceOptions {
-  store: Store;
-  scope: ArnScope;
-  /** The data dir whose `secrets.key` seals values (made at first start). Ignored when `cipher` is given. */
-  dataDir?: string;
-  /** The cipher to seal values with; default: the data dir's key. */
-  cipher?: SecretCipher;
-  /** The clock; defaults to the system clock. */
-  now?: () => Date;
-}
+/** Options for the service and its resolver. */
+export type SecretsManagerServiceOptions = SealedServiceOptions<ArnScope>;
 
 function compileDeps(opts: SecretsManagerServiceOptions): SecretsManagerDeps {
-  if (!opts.cipher && !opts.dataDir) throw new Error('Secrets Manager needs a dataDir (for its key) or a cipher.');
-  opts.store.migrate('secretsmanager', secretsManagerMigrations);
-  return {
-    store: opts.store,
-    tags: new TagStore(opts.store),
-    scope: opts.scope,
-    cipher: opts.cipher ?? openSecretCipher(opts.dataDir!),
-    now: opts.now ?? (() => new Date()),
-  };
+  return compileSealedServiceDeps('secretsmanager', secretsManagerMigrations, opts);
 }
 
 const READ_ONLY = new Set(['DescribeSecret', 'ListSecrets', 'ListSecretVersionIds', 'GetSecretValue']);

@@ -1,9 +1,7 @@
 /** AWS Systems Manager Parameter Store: String, StringList and SecureString parameters, versions, paths, tags; values sealed at rest. */
 import type { ServiceDefinition } from '../../api/index.js';
 import { loadServiceModel } from '../../model/index.js';
-import { openSecretCipher, type SecretCipher } from '../../secret-values/index.js';
-import type { Store } from '../../state/index.js';
-import { TagStore } from '../../tagging/index.js';
+import { compileSealedServiceDeps, type SealedServiceOptions } from '../../secret-values/index.js';
 import type { SsmDeps } from './deps.js';
 import { validation } from './errors.js';
 import type { ArnScope } from './names.js';
@@ -13,28 +11,11 @@ import { ssmMigrations } from './schema.js';
 
 export type { ArnScope } from './names.js';
 
-/** Options for {@link createSsmService} and {@link createParameterResolver}. */
-export interface SsmServiceOptions {
-  store: Store;
-  scope: ArnScope;
-  /** The data dir whose `secrets.key` seals values (made at first start). Ignored when `cipher` is given. */
-  dataDir?: string;
-  /** The cipher to seal values with; default: the data dir's key. */
-  cipher?: SecretCipher;
-  /** The clock; defaults to the system clock. */
-  now?: () => Date;
-}
+/** Options for the service and its resolver. */
+export type SsmServiceOptions = SealedServiceOptions<ArnScope>;
 
 function compileDeps(opts: SsmServiceOptions): SsmDeps {
-  if (!opts.cipher && !opts.dataDir) throw new Error('Parameter Store needs a dataDir (for its key) or a cipher.');
-  opts.store.migrate('ssm', ssmMigrations);
-  return {
-    store: opts.store,
-    tags: new TagStore(opts.store),
-    scope: opts.scope,
-    cipher: opts.cipher ?? openSecretCipher(opts.dataDir!),
-    now: opts.now ?? (() => new Date()),
-  };
+  return compileSealedServiceDeps('ssm', ssmMigrations, opts);
 }
 
 const READ_ONLY = new Set(['GetParameter', 'GetParameters', 'GetParametersByPath', 'GetParameterHistory', 'DescribeParameters', 'ListTagsForResource']);
