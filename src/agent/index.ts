@@ -4,3 +4,17 @@ export { createDriverSet, chooseDriver, type DriverSet, type DriverSetOptions } 
 export { decideTask, type TaskView, type TaskActions } from './decide.js';
 export { containerConfigs, DEFAULT_STOP_TIMEOUT_SECONDS, type ContainerPlan, type SecretSources } from './container-config.js';
 export { MetadataServer, type MetadataSource } from './metadata.js';
+export { metadataPort } from './metadata-port.js';
+export {
+  StatsSampler,
+  compileStatsSamplerOptions,
+  readTaskStats,
+  recordTaskStats,
+  taskSample,
+  taskServiceName,
+  type StatsSamplerOptions,
+  type ResolvedStatsSamplerOptions,
+  type StatsBounds,
+  type TaskStatsQuery,
+  type TaskStatsSample,
+} from './stats-sampler.js';

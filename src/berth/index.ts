@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDriverSet, MetadataServer, TaskAgent } from '../agent/index.js';
+import { createDriverSet, MetadataServer, metadataPort, StatsSampler, TaskAgent } from '../agent/index.js';
 import { ApiServer } from '../api/index.js';
 import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } from '../config/index.js';
 import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
@@ -59,19 +59,20 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const secretOpts = { store, scope, dataDir: opts.dataDir };
     const logWriter = createLogWriter(store);
     let metadata: MetadataServer | undefined;
-    const agent = agentOn
+    const drivers = agentOn ? await createDriverSet({ dataDir: opts.dataDir }) : undefined;
+    const agent = drivers
       ? new TaskAgent({
           store,
           scope,
-          drivers: await createDriverSet({ dataDir: opts.dataDir }),
+          drivers,
           secrets: { secrets: createSecretResolver(secretOpts), parameters: createParameterResolver(secretOpts) },
           logWriter,
           metadata: { containerUri: (t, c) => metadata!.containerUri(t, c), forgetTask: (t) => metadata!.forgetTask(t), ready: () => metadata!.ready() },
           log,
         })
       : undefined;
-    // The task metadata endpoint v4; its token key is kept in the store so tokens survive a restart.
-    if (agent) metadata = new MetadataServer({ source: agent, tokenKey: metadataKey(store) });
+    // The task metadata endpoint v4; its token key and port are kept in the store so URLs survive a restart.
+    if (agent) metadata = new MetadataServer({ source: agent, tokenKey: metadataKey(store), port: await metadataPort(store, '127.0.0.1', log) });
     const api = new ApiServer({
       host: opts.host,
       port: opts.port,
@@ -88,6 +89,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     manager.add('task-log-writer', logWriter);
     if (metadata) manager.add('task-metadata', metadata);
     if (agent) manager.add('task-agent', agent);
+    if (drivers) manager.add('task-stats', new StatsSampler({ store, drivers, log }));
     const abort = new AbortController();
     const done = manager.start(abort.signal).finally(() => store.close());
     await Promise.race([api.listening(), done]);
