@@ -12,7 +12,7 @@ Commands:
   up     Start Berth: one AWS API endpoint for every service Berth serves.
   env    Print shell exports (AWS_ENDPOINT_URL, keys, region) for the AWS CLI and SDKs.
   image  Manage the local image store (import, ls, rm).
-  logs   Print a CloudWatch Logs log group's events (--follow to tail).
+  logs   Print a log group's events, or a task's or service's (berth logs CLUSTER TASK|SERVICE); --follow tails.
   help   Show this help.
 
 Run 'berth <command> --help' for a command's options.`;
