@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { WorkerJob, WorkerResult, WorkerSetup } from './load-worker.js';
+import { percentile } from '../shared/table.js';
 
 /** One call of the workload; `i` counts calls within the phase (to vary inputs). */
 export type Call = (i: number) => Promise<unknown>;
@@ -67,12 +68,6 @@ export function processCpuUs(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx];
 }
 
 /** The load threads of one target (see load-worker.ts). */

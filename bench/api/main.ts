@@ -5,43 +5,18 @@
  * ratio Berth/moto. Not a test: it measures, prints, and cleans up after itself.
  */
 import os from 'node:os';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startBerthProcess, TEST_CREDENTIALS, type TestBerth } from '../../test/fixtures/berth.js';
+import { TEST_CREDENTIALS } from '../../test/fixtures/berth.js';
+import { armWatchdog, checkStopping, registerCleanup, runBench, say, startManagedBerth } from '../shared/lifecycle.js';
 import { LoadPool, type Bound } from './load.js';
 import { startMoto, type MotoServer } from './moto.js';
 import { compileBenchOptions, parseBenchArgs, USAGE, type ResolvedBenchOptions } from './options.js';
 import { BAR, formatReport, type Row } from './report.js';
 import { benchClient, clusterWorkload, taskDefinitionWorkload, type TargetEndpoint, type Workload } from './workload.js';
 
-const say = (s: string) => process.stdout.write(s + '\n');
 const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-
-/** Everything started so far, so any exit path can stop it. */
-const cleanups = new Set<() => Promise<void>>();
-/** Set by SIGINT/SIGTERM: nothing new is started. */
-let stopping = false;
-function checkStopping(): void {
-  if (stopping) throw new Error('interrupted');
-}
-/** Berth processes still running, for a synchronous last resort at exit. */
-const liveBerths = new Set<TestBerth>();
-process.once('exit', () => {
-  for (const b of liveBerths) {
-    try {
-      b.process.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-    rmSync(b.dataDir, { recursive: true, force: true });
-  }
-});
-async function cleanupAll(): Promise<void> {
-  const all = [...cleanups];
-  cleanups.clear();
-  await Promise.allSettled(all.map((c) => c()));
-}
 
 interface Target extends TargetEndpoint {
   label: string;
@@ -56,39 +31,17 @@ async function startBerth(opts: ResolvedBenchOptions, sync: 'FULL' | 'NORMAL'): 
     env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim();
     env.BENCH_CPU_PROF_FILE = path.resolve(opts.cpuProfDir, `berth-${sync.toLowerCase()}-${Date.now()}.cpuprofile`);
   }
-  checkStopping();
-  const berth: TestBerth = await startBerthProcess({ env });
-  liveBerths.add(berth);
-  const stop = async () => {
-    // Graceful first (a CPU profile is written at exit), then the fixture's kill and data-dir removal.
-    const timer = setTimeout(() => void berth.kill9(), 10_000);
-    await berth.stop().catch(() => undefined);
-    clearTimeout(timer);
-    await berth.cleanup();
-    liveBerths.delete(berth);
-  };
-  cleanups.add(stop);
-  if (stopping) {
-    await cleanupAll();
-    checkStopping();
-  }
+  const { berth, stop } = await startManagedBerth({ env });
   return {
     target: { label: 'berth', endpoint: berth.endpoint, region: berth.region, credentials: TEST_CREDENTIALS, pid: berth.process.pid },
-    stop: async () => {
-      cleanups.delete(stop);
-      await stop();
-    },
+    stop,
   };
 }
 
 async function startMotoTarget(): Promise<{ target: Target; stop: () => Promise<void> }> {
   checkStopping();
   const moto: MotoServer = await startMoto();
-  cleanups.add(moto.stop);
-  if (stopping) {
-    await cleanupAll();
-    checkStopping();
-  }
+  const stop = await registerCleanup(moto.stop);
   return {
     target: {
       label: 'moto',
@@ -97,10 +50,7 @@ async function startMotoTarget(): Promise<{ target: Target; stop: () => Promise<
       credentials: { accessKeyId: 'AKIABENCHMOTO0000001', secretAccessKey: 'bench-moto-secret' },
       pid: moto.process.pid,
     },
-    stop: async () => {
-      cleanups.delete(moto.stop);
-      await moto.stop();
-    },
+    stop,
   };
 }
 
@@ -144,11 +94,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const opts = compileBenchOptions(parsed);
-  const watchdog = setTimeout(() => {
-    process.stderr.write(`bench:api: over the ${opts.timeoutS} s limit; stopping everything.\n`);
-    void cleanupAll().finally(() => process.exit(2));
-  }, opts.timeoutS * 1000);
-  watchdog.unref();
+  const disarm = armWatchdog('bench:api', opts.timeoutS);
 
   const workload = () => {
     const w = opts.workload === 'clusters' ? clusterWorkload() : taskDefinitionWorkload(opts.revisions);
@@ -213,26 +159,9 @@ async function main(): Promise<number> {
   if (met !== undefined) {
     say(`\nBar "Berth at least ${BAR}x moto's throughput on each operation" (default durability): ${met ? 'MET' : 'NOT MET'}`);
   }
-  clearTimeout(watchdog);
+  disarm();
   const errors = [...rows, ...normalRows].reduce((n, r) => n + r.result.errors, 0);
   return errors > 0 ? 1 : 0;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    stopping = true;
-    process.stderr.write(`bench:api: ${sig}; stopping Berth and moto.\n`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .then(async (code) => {
-    await cleanupAll();
-    process.exitCode = code;
-  })
-  .catch(async (err) => {
-    process.stderr.write(`bench:api failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    await cleanupAll();
-    process.exitCode = 1;
-  });
+runBench('bench:api', main);

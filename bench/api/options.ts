@@ -2,6 +2,7 @@
  * Options of the API benchmark in two stages: {@link BenchOptions} (flags or environment, all
  * optional) -> {@link compileBenchOptions} -> fully-resolved {@link ResolvedBenchOptions}.
  */
+import { checkPositive, forEachFlag, numberOrUndefined } from '../shared/options.js';
 
 /** What a user may set; every member has a documented default. */
 export interface BenchOptions {
@@ -67,22 +68,15 @@ ListTaskDefinitions through @aws-sdk/client-ecs, Berth against moto_server, in o
   --timeout S       hard limit for the whole run                   (BENCH_TIMEOUT, 300)
 `;
 
-function positive(name: string, v: number | undefined, integer: boolean): void {
-  if (v === undefined) return;
-  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
-    throw new Error(`${name} must be a positive ${integer ? 'whole number' : 'number'}; got ${v}`);
-  }
-}
-
 /** Applies defaults and checks ranges, with a message naming the bad option. */
 export function compileBenchOptions(o: BenchOptions): ResolvedBenchOptions {
-  positive('--duration', o.durationS, false);
-  positive('--calls', o.calls, true);
-  positive('--concurrency', o.concurrency, true);
-  positive('--revisions', o.revisions, true);
-  positive('--threads', o.threads, true);
+  checkPositive('--duration', o.durationS, false);
+  checkPositive('--calls', o.calls, true);
+  checkPositive('--concurrency', o.concurrency, true);
+  checkPositive('--revisions', o.revisions, true);
+  checkPositive('--threads', o.threads, true);
   if ((o.threads ?? 1) > (o.concurrency ?? 16)) throw new Error(`--threads (${o.threads ?? 1}) must not exceed --concurrency (${o.concurrency ?? 16})`);
-  positive('--timeout', o.timeoutS, false);
+  checkPositive('--timeout', o.timeoutS, false);
   if (o.warmupS !== undefined && !(o.warmupS >= 0)) throw new Error(`--warmup must be 0 or more seconds; got ${o.warmupS}`);
   if (o.workload !== undefined && o.workload !== 'task-definitions' && o.workload !== 'clusters') {
     throw new Error(`--workload must be task-definitions or clusters; got ${o.workload}`);
@@ -109,7 +103,7 @@ export function compileBenchOptions(o: BenchOptions): ResolvedBenchOptions {
 
 /** Reads flags (which win) and BENCH_* environment variables. Returns undefined for --help. */
 export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | undefined {
-  const num = (s: string | undefined) => (s === undefined || s === '' ? undefined : Number(s));
+  const num = numberOrUndefined;
   const list = (s: string | undefined) => (s ? (s.split(',').map((x) => x.trim()).filter(Boolean) as ('berth' | 'moto')[]) : undefined);
   const o: BenchOptions = {
     durationS: num(env.BENCH_DURATION),
@@ -124,20 +118,8 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
     ops: env.BENCH_OPS ? env.BENCH_OPS.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
     timeoutS: num(env.BENCH_TIMEOUT),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.indexOf('=');
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const value = () => {
-      if (eq > 0) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  const known = forEachFlag(argv, USAGE, (flag, value) => {
     switch (flag) {
-      case '-h':
-      case '--help':
-        return undefined;
       case '--duration': o.durationS = num(value()); break;
       case '--calls': o.calls = num(value()); break;
       case '--warmup': o.warmupS = num(value()); break;
@@ -151,8 +133,10 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOpt
       case '--cpu-prof': o.cpuProfDir = value(); break;
       case '--timeout': o.timeoutS = num(value()); break;
       default:
-        throw new Error(`unknown option ${a}\n\n${USAGE}`);
+        return false;
     }
-  }
+    return true;
+  });
+  if (!known) return undefined;
   return o;
 }

@@ -1,5 +1,6 @@
 /** The benchmark's printed table: figures per operation and target, ratio Berth/moto, and the bar. */
 import type { PhaseResult } from './load.js';
+import { fmt, table } from '../shared/table.js';
 
 /** The bar from issue 2: Berth at least this many times moto's throughput on each operation. */
 export const BAR = 5;
@@ -9,14 +10,6 @@ export interface Row {
   operation: string;
   target: string;
   result: PhaseResult;
-}
-
-const fmt = (n: number | undefined, digits: number) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 /** Formats every phase, then the ratio per operation against moto and whether the bar is met. */

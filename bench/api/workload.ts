@@ -3,12 +3,11 @@
  * definition (the one from issue 2), a family with a few hundred revisions to list and
  * describe, and a smoke workload on clusters.
  */
-import http from 'node:http';
 import {
   CreateClusterCommand,
   DescribeClustersCommand,
   DescribeTaskDefinitionCommand,
-  ECSClient,
+  type ECSClient,
   ListClustersCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
@@ -17,27 +16,7 @@ import {
 import { runAll, type Call } from './load.js';
 import { tutorialTaskDefinition } from '../../test/fixtures/task-definitions.js';
 
-/** Where a target answers and how to sign for it. */
-export interface TargetEndpoint {
-  endpoint: string;
-  region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-}
-
-/** The one client configuration every target gets: keep-alive, a socket per call in flight, no retries. */
-export function benchClient(t: TargetEndpoint, concurrency: number): ECSClient {
-  return new ECSClient({
-    endpoint: t.endpoint,
-    region: t.region,
-    credentials: t.credentials,
-    maxAttempts: 1,
-    requestHandler: {
-      httpAgent: new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency }),
-      requestTimeout: 30_000,
-      connectionTimeout: 5_000,
-    },
-  });
-}
+export { benchClient, type TargetEndpoint } from '../shared/ecs-client.js';
 
 /** The task definition of issue 2 (a real ECS tutorial's, placeholders filled), in a given family. */
 export function taskDefinition(family: string): RegisterTaskDefinitionCommandInput {
