@@ -1,0 +1,297 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { decideService, isHealthy, NO_THROTTLE, type DeploymentView, type ServiceActions, type ServiceInput, type TaskObservation } from './decide.js';
+import { circuitBreakerThreshold, maxTasks, minHealthyTasks } from './limits.js';
+
+const V1 = 'ecs-svc/1000000000000000001';
+const V2 = 'ecs-svc/2000000000000000002';
+const V3 = 'ecs-svc/3000000000000000003';
+const NOW = 1_000_000;
+
+function dep(id: string, status: DeploymentView['status'], v: Partial<DeploymentView> = {}): DeploymentView {
+  return { id, status, taskDefinition: `arn:aws:ecs:us-east-1:000000000000:task-definition/web:${id.slice(-1)}`, desiredCount: 4, rolloutState: status === 'PRIMARY' ? 'IN_PROGRESS' : 'COMPLETED', failedTasks: 0, createdAt: Number(id.slice(-1)), ...v };
+}
+
+let seq = 0;
+function task(startedBy: string, v: Partial<TaskObservation> = {}): TaskObservation {
+  seq++;
+  return { taskArn: `arn:aws:ecs:us-east-1:000000000000:task/c/t${seq}`, startedBy, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', healthStatus: 'HEALTHY', startedAt: 0, reachedRunning: true, acknowledged: false, ...v };
+}
+const tasks = (n: number, startedBy: string, v: Partial<TaskObservation> = {}) => Array.from({ length: n }, () => task(startedBy, v));
+const failed = (startedBy: string) => task(startedBy, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', healthStatus: 'UNKNOWN', reachedRunning: false, stopCode: 'EssentialContainerExited', startedAt: undefined });
+
+function input(v: { desired?: number; min?: number; max?: number; cb?: { enable: boolean; rollback: boolean } } & Partial<ServiceInput> = {}): ServiceInput {
+  const { desired = 4, min = 100, max = 200, cb = { enable: false, rollback: false }, ...rest } = v;
+  return {
+    service: { serviceName: 'web', desiredCount: desired, schedulingStrategy: 'REPLICA', deploymentConfiguration: { minimumHealthyPercent: min, maximumPercent: max, deploymentCircuitBreaker: cb }, healthCheckGracePeriodSeconds: 30 },
+    deployments: [dep(V1, 'PRIMARY')],
+    tasks: [],
+    capacity: 1000,
+    throttle: NO_THROTTLE,
+    now: NOW,
+    ...rest,
+  };
+}
+const rollout = (desired: number, min: number, max: number, oldTasks = desired) =>
+  input({ desired, min, max, deployments: [dep(V2, 'PRIMARY', { desiredCount: desired }), dep(V1, 'ACTIVE')], tasks: tasks(oldTasks, V1) });
+const stopped = (a: ServiceActions) => a.stop.length + a.replace.length;
+
+describe('rolling math', () => {
+  const cases: [desired: number, min: number, max: number, place: number, stop: number][] = [
+    [4, 50, 200, 4, 2], // desired 4, min 50: 2 may stop first
+    [4, 50, 100, 0, 2],
+    [4, 100, 200, 4, 0],
+    [3, 100, 125, 0, 0], // max 125 with desired 3: none may start (floor 3.75 = 3) — the stall
+    [10, 90, 110, 1, 1],
+    [1, 0, 100, 0, 1],
+  ];
+  for (const [desired, min, max, place, stop] of cases) {
+    it(`desired ${desired}, min ${min}, max ${max}: places ${place}, stops ${stop}`, () => {
+      const a = decideService(rollout(desired, min, max));
+      assert.equal(a.place[V2] ?? 0, place);
+      assert.equal(a.stop.length, stop);
+      assert.ok(a.stop.every((s) => s.reason === 'deployment'));
+    });
+  }
+  it('rounds minimumHealthyPercent up and maximumPercent down', () => {
+    assert.equal(minHealthyTasks(3, 67), 3);
+    assert.equal(minHealthyTasks(4, 50), 2);
+    assert.equal(minHealthyTasks(3, 50), 2);
+    assert.equal(maxTasks(3, 125), 3);
+    assert.equal(maxTasks(4, 125), 5);
+    assert.equal(maxTasks(3, 150), 4);
+  });
+  it('stalls with ECS event when the configuration allows neither a start nor a stop', () => {
+    const a = decideService(rollout(3, 100, 125));
+    assert.deepEqual(a.place, {});
+    assert.equal(stopped(a), 0);
+    assert.deepEqual(a.events, [
+      '(service web) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.',
+    ]);
+  });
+  it('does not call it a stall while tasks are still starting', () => {
+    const i = rollout(3, 100, 125, 2);
+    const a = decideService({ ...i, tasks: [...i.tasks, task(V2, { lastStatus: 'PENDING', healthStatus: 'UNKNOWN', reachedRunning: false })] });
+    assert.deepEqual(a.events, []);
+  });
+  it('stops old tasks that are not healthy without touching the healthy floor', () => {
+    const i = rollout(2, 100, 100, 1);
+    const pending = task(V1, { lastStatus: 'PENDING', reachedRunning: false });
+    const a = decideService({ ...i, tasks: [...i.tasks, pending] });
+    assert.deepEqual(a.stop, [{ taskArn: pending.taskArn, reason: 'deployment' }]);
+  });
+  it('says which tasks it stopped in ECS words', () => {
+    const a = decideService(rollout(1, 0, 100));
+    assert.match(a.events[0], /^\(service web\) has stopped 1 running tasks: \(task t\d+\)\.$/);
+  });
+});
+
+describe('scale in and out, completion, steady state', () => {
+  it('places the missing tasks of a new service', () => {
+    assert.deepEqual(decideService(input()).place, { [V1]: 4 });
+  });
+  it('never places beyond the capacity, and says so', () => {
+    const a = decideService(input({ capacity: 2, tasks: tasks(1, V1) }));
+    assert.deepEqual(a.place, { [V1]: 1 });
+    const b = decideService(input({ capacity: 1, tasks: tasks(1, V1) }));
+    assert.deepEqual(b.place, {});
+    assert.deepEqual(b.events, ['(service web) was unable to place a task because no container instance met all of its requirements.']);
+  });
+  it('scales in, pending and newest tasks first', () => {
+    const old = task(V1, { startedAt: 1 });
+    const newest = task(V1, { startedAt: 9 });
+    const pending = task(V1, { lastStatus: 'PENDING', reachedRunning: false, startedAt: undefined });
+    const a = decideService(input({ desired: 1, tasks: [old, newest, pending] }));
+    assert.deepEqual(a.stop, [
+      { taskArn: pending.taskArn, reason: 'scale-in' },
+      { taskArn: newest.taskArn, reason: 'scale-in' },
+    ]);
+  });
+  it('completes the rollout once the PRIMARY alone runs desiredCount healthy tasks, and retires the old deployment', () => {
+    const a = decideService(input({ deployments: [dep(V2, 'PRIMARY'), dep(V1, 'ACTIVE')], tasks: tasks(4, V2) }));
+    assert.deepEqual(a.deploymentUpdates, [
+      { deploymentId: V2, rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${V2} completed.` },
+      { deploymentId: V1, status: 'INACTIVE' },
+    ]);
+    assert.deepEqual(a.events, [`(service web) (deployment ${V2}) deployment completed.`, '(service web) has reached a steady state.']);
+  });
+  it('reports a steady state and nothing else when nothing changes', () => {
+    const a = decideService(input({ deployments: [dep(V1, 'PRIMARY', { rolloutState: 'COMPLETED' })], tasks: tasks(4, V1) }));
+    assert.deepEqual({ ...a, throttle: undefined }, { place: {}, stop: [], replace: [], deploymentUpdates: [], acknowledge: [], throttle: undefined, events: ['(service web) has reached a steady state.'] });
+  });
+});
+
+describe('replacement', () => {
+  const unhealthy = (startedAt: number) => task(V1, { healthStatus: 'UNHEALTHY', startedAt });
+  it('leaves an UNHEALTHY task alone inside the grace period', () => {
+    const a = decideService(input({ desired: 1, tasks: [unhealthy(NOW - 29_000)] }));
+    assert.deepEqual(a.replace, []);
+  });
+  it('replaces an UNHEALTHY task after the grace period; at maximumPercent 100 a later round places its successor', () => {
+    const t = unhealthy(NOW - 31_000);
+    const a = decideService(input({ desired: 1, max: 100, tasks: [t] }));
+    assert.deepEqual(a.replace, [{ taskArn: t.taskArn, deploymentId: V1 }]);
+    assert.deepEqual(a.place, {});
+    const b = decideService(input({ desired: 1, max: 100, tasks: [{ ...t, lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated' }] }));
+    assert.deepEqual(b.place, { [V1]: 1 });
+    assert.deepEqual(b.acknowledge, [t.taskArn]);
+    assert.deepEqual(b.deploymentUpdates, [{ deploymentId: V1, failedTasks: 1 }]);
+  });
+  it('replaces a task that died', () => {
+    const dead = task(V1, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', healthStatus: 'UNKNOWN' });
+    const a = decideService(input({ desired: 2, tasks: [task(V1), dead] }));
+    assert.deepEqual(a.place, { [V1]: 1 });
+    assert.deepEqual(a.deploymentUpdates, [], 'a task that ran and exited is not a failure to start');
+  });
+  it('places the successor at once when maximumPercent leaves room', () => {
+    const t = unhealthy(NOW - 31_000);
+    assert.deepEqual(decideService(input({ desired: 1, max: 200, tasks: [t] })).place, { [V1]: 1 });
+  });
+  it('ignores stopped tasks it already acknowledged', () => {
+    const a = decideService(input({ desired: 1, tasks: [task(V1), { ...failed(V1), acknowledged: true }] }));
+    assert.deepEqual(a.acknowledge, []);
+    assert.ok(a.deploymentUpdates.every((u) => u.failedTasks === undefined));
+  });
+});
+
+describe('start throttle', () => {
+  it('backs off after repeated failures to start, with ECS event, and places nothing until notBefore', () => {
+    const a = decideService(input({ desired: 2, tasks: [failed(V1), failed(V1)] }));
+    assert.equal(a.throttle.consecutiveFailures, 2);
+    assert.ok(a.throttle.notBefore > NOW);
+    assert.deepEqual(a.place, {});
+    assert.ok(a.events.includes('(service web) is unable to consistently start tasks successfully.'));
+    const later = decideService(input({ desired: 2, throttle: a.throttle, now: a.throttle.notBefore }));
+    assert.deepEqual(later.place, { [V1]: 2 });
+  });
+  it('retries the first failure at once', () => {
+    const a = decideService(input({ desired: 1, tasks: [failed(V1)] }));
+    assert.deepEqual(a.place, { [V1]: 1 });
+  });
+  it('resets once a task reaches RUNNING after the last failure', () => {
+    const throttle = { consecutiveFailures: 5, lastFailureAt: NOW - 10, notBefore: NOW - 1 };
+    const a = decideService(input({ desired: 1, throttle, tasks: [task(V1, { startedAt: NOW - 5 })] }));
+    assert.deepEqual(a.throttle, NO_THROTTLE);
+  });
+});
+
+describe('circuit breaker', () => {
+  for (const [desired, threshold] of [[0, 3], [1, 3], [4, 3], [6, 3], [7, 4], [10, 5], [25, 13], [399, 200], [1000, 200]] as const) {
+    it(`desired ${desired}: trips at ${threshold} failed tasks`, () => {
+      assert.equal(circuitBreakerThreshold(desired), threshold);
+      const cb = { enable: true, rollback: false };
+      const deployments = [dep(V2, 'PRIMARY', { desiredCount: desired, failedTasks: threshold - 2 })];
+      const below = decideService(input({ desired, cb, deployments, tasks: [failed(V2)] }));
+      assert.notEqual(below.deploymentUpdates[0].rolloutState, 'FAILED');
+      const at = decideService(input({ desired, cb, deployments, tasks: [failed(V2), failed(V2)] }));
+      assert.deepEqual(at.deploymentUpdates[0], { deploymentId: V2, failedTasks: threshold, rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.' });
+      assert.deepEqual(at.place, {});
+    });
+  }
+  it('counts tasks stopped for failed health checks, not tasks the user stopped', () => {
+    const cb = { enable: true, rollback: false };
+    const deployments = [dep(V2, 'PRIMARY', { failedTasks: 2 })];
+    const user = task(V2, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', healthStatus: 'UNHEALTHY', reachedRunning: false });
+    assert.equal(decideService(input({ cb, deployments, tasks: [user] })).deploymentUpdates.length, 0);
+    const sick = task(V2, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated', healthStatus: 'UNHEALTHY' });
+    assert.equal(decideService(input({ cb, deployments, tasks: [sick] })).deploymentUpdates[0].rolloutState, 'FAILED');
+  });
+  it('does nothing while disabled, and only counts failedTasks', () => {
+    const a = decideService(input({ deployments: [dep(V2, 'PRIMARY', { failedTasks: 10 })], tasks: [failed(V2)] }));
+    assert.deepEqual(a.deploymentUpdates, [{ deploymentId: V2, failedTasks: 11 }]);
+  });
+  it('rolls back to the last COMPLETED deployment, in ECS words', () => {
+    const deployments = [dep(V3, 'PRIMARY', { failedTasks: 2 }), dep(V2, 'ACTIVE'), dep(V1, 'ACTIVE', { rolloutState: 'FAILED' })];
+    const a = decideService(input({ cb: { enable: true, rollback: true }, deployments, tasks: [...tasks(4, V2), failed(V3)] }));
+    assert.deepEqual(a.rollback, { failedDeploymentId: V3, toDeploymentId: V2, taskDefinition: deployments[1].taskDefinition });
+    assert.equal(a.deploymentUpdates[0].rolloutStateReason, `ECS deployment circuit breaker: rolling back to deploymentId ${V2}.`);
+    assert.deepEqual(a.events, [`(service web) (deployment ${V3}) deployment failed: tasks failed to start.`, `(service web) rolling back to deployment ${V2}.`]);
+    assert.deepEqual(a.stop, [], 'the old tasks keep serving');
+  });
+  it('does not watch a deployment that already COMPLETED', () => {
+    const a = decideService(input({ cb: { enable: true, rollback: true }, deployments: [dep(V1, 'PRIMARY', { rolloutState: 'COMPLETED', failedTasks: 50 })], tasks: [failed(V1)] }));
+    assert.equal(a.rollback, undefined);
+    assert.deepEqual(a.place, { [V1]: 4 });
+  });
+});
+
+describe('DAEMON', () => {
+  const daemon = (v: Partial<ServiceInput>) => {
+    const i = input({ min: 0, max: 100, ...v });
+    return { ...i, service: { ...i.service, schedulingStrategy: 'DAEMON' as const, desiredCount: 0 } };
+  };
+  it('runs one task per container instance, whatever desiredCount says', () => {
+    assert.deepEqual(decideService(daemon({ capacity: 1 })).place, { [V1]: 1 });
+  });
+  it('rolls out by stopping the old task first, then starting the new one', () => {
+    const deployments = [dep(V2, 'PRIMARY'), dep(V1, 'ACTIVE')];
+    const old = task(V1);
+    const a = decideService(daemon({ capacity: 1, deployments, tasks: [old] }));
+    assert.deepEqual([a.place, a.stop], [{}, [{ taskArn: old.taskArn, reason: 'deployment' }]]);
+    const b = decideService(daemon({ capacity: 1, deployments, tasks: [{ ...old, lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated' }] }));
+    assert.deepEqual(b.place, { [V2]: 1 });
+  });
+});
+
+/** Runs the decision against a world where placed tasks start PENDING and become RUNNING and healthy a round later. */
+function simulate(desired: number, min: number, max: number, onRound: (world: TaskObservation[], i: ServiceInput, a: ServiceActions) => void): DeploymentView[] {
+  let deployments = [dep(V2, 'PRIMARY', { desiredCount: desired }), dep(V1, 'ACTIVE')];
+  let world = tasks(desired, V1);
+  let throttle = NO_THROTTLE;
+  for (let round = 0; round < 4 * desired + 10; round++) {
+    const i = input({ desired, min, max, deployments, tasks: world, throttle, now: NOW + round * 1000 });
+    const a = decideService(i);
+    throttle = a.throttle;
+    const stopping = new Set([...a.stop, ...a.replace].map((s) => s.taskArn));
+    world = world.map((t) =>
+      stopping.has(t.taskArn) ? { ...t, lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated' } : t.lastStatus === 'PENDING' ? { ...t, lastStatus: 'RUNNING', reachedRunning: true, startedAt: i.now } : t,
+    );
+    world = world.map((t) => (a.acknowledge.includes(t.taskArn) ? { ...t, acknowledged: true } : t));
+    for (const [id, n] of Object.entries(a.place)) world.push(...tasks(n, id, { lastStatus: 'PENDING', healthStatus: 'UNKNOWN', reachedRunning: false, startedAt: undefined }));
+    deployments = deployments.map((d) => ({ ...d, ...a.deploymentUpdates.find((u) => u.deploymentId === d.id) }));
+    onRound(world, i, a);
+  }
+  return deployments;
+}
+
+const configs = fc
+  .record({ desired: fc.integer({ min: 0, max: 12 }), min: fc.integer({ min: 0, max: 100 }), max: fc.integer({ min: 100, max: 200 }) })
+  .filter(({ desired, min, max }) => maxTasks(desired, max) > desired || minHealthyTasks(desired, min) < desired || desired === 0);
+
+describe('rolling deployment properties', () => {
+  it('never has more than maximumPercent tasks RUNNING or PENDING', () => {
+    fc.assert(
+      fc.property(configs, ({ desired, min, max }) => {
+        simulate(desired, min, max, (world) => assert.ok(world.filter((t) => t.lastStatus !== 'STOPPED').length <= maxTasks(desired, max)));
+      }),
+    );
+  });
+  it('never drops below minimumHealthyPercent healthy tasks when the previous deployment was healthy', () => {
+    fc.assert(
+      fc.property(configs, ({ desired, min, max }) => {
+        simulate(desired, min, max, (world) => assert.ok(world.filter(isHealthy).length >= minHealthyTasks(desired, min)));
+      }),
+    );
+  });
+  it('always completes when tasks succeed, with desiredCount healthy PRIMARY tasks and nothing else', () => {
+    fc.assert(
+      fc.property(configs, ({ desired, min, max }) => {
+        let last: TaskObservation[] = [];
+        const deployments = simulate(desired, min, max, (world) => (last = world));
+        assert.equal(deployments[0].rolloutState, 'COMPLETED');
+        assert.equal(deployments[1].status, 'INACTIVE');
+        const live = last.filter((t) => t.lastStatus !== 'STOPPED');
+        assert.equal(live.length, desired);
+        assert.ok(live.every((t) => t.startedBy === V2 && isHealthy(t)));
+      }),
+    );
+  });
+  it('never trips the circuit breaker or throttles when tasks succeed', () => {
+    fc.assert(
+      fc.property(configs, ({ desired, min, max }) => {
+        simulate(desired, min, max, (_w, _i, a) => assert.ok(a.rollback === undefined && a.throttle.consecutiveFailures === 0));
+      }),
+    );
+  });
+});

@@ -1,0 +1,287 @@
+/**
+ * The service scheduler's decision: a pure function from a service's desired state, its
+ * deployments, and its tasks as observed to the actions that move it toward `desiredCount` healthy
+ * tasks of its PRIMARY deployment, by ECS's rolling-update rules and deployment circuit breaker.
+ * No I/O and no clock here (`now` is an input); the apply step does the work (see README.md).
+ */
+import type { TaskDesiredStatus, TaskRecord, TaskStatus } from '../services/ecs/index.js';
+import * as say from './events.js';
+import { backoffMs, circuitBreakerThreshold, compileBackoffOptions, maxTasks, minHealthyTasks, type BackoffOptions } from './limits.js';
+
+/** A deployment's status: PRIMARY (the newest), ACTIVE (draining), INACTIVE (done). */
+export type DeploymentStatus = 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
+/** A deployment's rollout state. */
+export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+/** What the service asks for. */
+export interface ServiceDesired {
+  serviceName: string;
+  desiredCount: number;
+  schedulingStrategy: 'REPLICA' | 'DAEMON';
+  deploymentConfiguration: {
+    minimumHealthyPercent: number;
+    maximumPercent: number;
+    deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
+  };
+  /** Seconds after a task starts during which an UNHEALTHY status is ignored. */
+  healthCheckGracePeriodSeconds: number;
+}
+
+/** One deployment as the decision sees it. */
+export interface DeploymentView {
+  id: string;
+  status: DeploymentStatus;
+  taskDefinition: string;
+  desiredCount: number;
+  rolloutState: RolloutState;
+  failedTasks: number;
+  /** Epoch milliseconds. */
+  createdAt: number;
+}
+
+/** One task of the service as observed. */
+export interface TaskObservation {
+  taskArn: string;
+  /** The deployment id that started the task. */
+  startedBy: string;
+  lastStatus: TaskStatus;
+  desiredStatus: TaskDesiredStatus;
+  healthStatus: TaskRecord['healthStatus'];
+  /** Epoch milliseconds; set once the task reached RUNNING. */
+  startedAt?: number;
+  stopCode?: TaskRecord['stopCode'];
+  /** Whether the task ever reached RUNNING. */
+  reachedRunning: boolean;
+  /**
+   * Set by the apply step once a decision listed this STOPPED task in `acknowledge`: its failure
+   * (if any) is counted, so later rounds ignore it.
+   */
+  acknowledged: boolean;
+}
+
+/** The start throttle's state, carried from one decision to the next by the apply step. */
+export interface ThrottleState {
+  /** Failures to start since a task last reached RUNNING. */
+  consecutiveFailures: number;
+  /** Epoch milliseconds of the last failure to start. */
+  lastFailureAt: number;
+  /** No task is placed before this time (epoch milliseconds). */
+  notBefore: number;
+}
+
+/** A throttle that has seen no failure. */
+export const NO_THROTTLE: ThrottleState = { consecutiveFailures: 0, lastFailureAt: 0, notBefore: 0 };
+
+/** Everything the decision needs. */
+export interface ServiceInput {
+  service: ServiceDesired;
+  deployments: readonly DeploymentView[];
+  tasks: readonly TaskObservation[];
+  /** How many tasks of this service the available capacity holds (DAEMON: the number of container instances). */
+  capacity: number;
+  throttle: ThrottleState;
+  /** Epoch milliseconds. */
+  now: number;
+  backoff?: BackoffOptions;
+}
+
+/** Why the scheduler stops a task without replacing it. */
+export type StopReason = 'scale-in' | 'deployment' | 'unhealthy';
+
+/** A task to stop. */
+export interface StopAction {
+  taskArn: string;
+  reason: StopReason;
+}
+
+/** A task to stop because it failed its health checks after the grace period; a later round places its replacement. */
+export interface ReplaceAction {
+  taskArn: string;
+  deploymentId: string;
+}
+
+/** A change to one deployment (only the fields that change are set). */
+export interface DeploymentUpdate {
+  deploymentId: string;
+  status?: DeploymentStatus;
+  rolloutState?: RolloutState;
+  rolloutStateReason?: string;
+  failedTasks?: number;
+}
+
+/** The deployment to restore after the circuit breaker failed `failedDeploymentId`. */
+export interface RollbackAction {
+  failedDeploymentId: string;
+  toDeploymentId: string;
+  taskDefinition: string;
+}
+
+/** The decision, in named buckets. */
+export interface ServiceActions {
+  /** New tasks to start, per deployment id. */
+  place: Record<string, number>;
+  stop: StopAction[];
+  replace: ReplaceAction[];
+  deploymentUpdates: DeploymentUpdate[];
+  rollback?: RollbackAction;
+  /** STOPPED tasks whose outcome this decision has counted. */
+  acknowledge: string[];
+  throttle: ThrottleState;
+  /** Service event messages in ECS's wording, oldest first. */
+  events: string[];
+}
+
+/** ECS's rule for REPLICA/DAEMON: the number of tasks the PRIMARY should have. */
+export function targetCount(service: ServiceDesired, capacity: number): number {
+  return service.schedulingStrategy === 'DAEMON' ? capacity : service.desiredCount;
+}
+
+const live = (t: TaskObservation) => t.lastStatus !== 'STOPPED';
+const wanted = (t: TaskObservation) => live(t) && t.desiredStatus === 'RUNNING';
+/** A task counted toward minimumHealthyPercent: RUNNING, meant to keep running, not UNHEALTHY. */
+export const isHealthy = (t: TaskObservation): boolean => wanted(t) && t.lastStatus === 'RUNNING' && t.healthStatus !== 'UNHEALTHY';
+const failedToStart = (t: TaskObservation) =>
+  !t.reachedRunning && t.stopCode !== 'ServiceSchedulerInitiated' && t.stopCode !== 'UserInitiated';
+const failedHealth = (t: TaskObservation) => t.healthStatus === 'UNHEALTHY' && t.stopCode !== 'UserInitiated';
+
+/** Stop preference: tasks not yet RUNNING, then unhealthy ones, then the newest. */
+function stopFirst(a: TaskObservation, b: TaskObservation): number {
+  const rank = (t: TaskObservation) => (t.lastStatus !== 'RUNNING' ? 0 : t.healthStatus === 'UNHEALTHY' ? 1 : 2);
+  return rank(a) - rank(b) || (b.startedAt ?? Infinity) - (a.startedAt ?? Infinity) || a.taskArn.localeCompare(b.taskArn);
+}
+
+/** Decides the next actions for one service. */
+export function decideService(input: ServiceInput): ServiceActions {
+  const { service, deployments, tasks, now } = input;
+  const name = service.serviceName;
+  const cfg = service.deploymentConfiguration;
+  const out: ServiceActions = { place: {}, stop: [], replace: [], deploymentUpdates: [], acknowledge: [], throttle: { ...input.throttle }, events: [] };
+  const updates = new Map<string, DeploymentUpdate>();
+  const update = (id: string, change: Omit<DeploymentUpdate, 'deploymentId'>) => updates.set(id, { ...updates.get(id), deploymentId: id, ...change });
+
+  const primary = deployments.find((d) => d.status === 'PRIMARY');
+  const target = primary ? targetCount(service, input.capacity) : 0;
+
+  // 1. Count what stopped since the last round: failedTasks per deployment, the start throttle.
+  const newlyStopped = tasks.filter((t) => t.lastStatus === 'STOPPED' && !t.acknowledged);
+  let newStartFailures = 0;
+  for (const t of newlyStopped) {
+    out.acknowledge.push(t.taskArn);
+    if (failedToStart(t)) newStartFailures++;
+    const d = deployments.find((x) => x.id === t.startedBy);
+    if (d && (failedToStart(t) || failedHealth(t))) update(d.id, { failedTasks: (updates.get(d.id)?.failedTasks ?? d.failedTasks) + 1 });
+  }
+  const throttle = nextThrottle(input, newStartFailures);
+  if (throttle.notBefore > now && input.throttle.notBefore <= now) out.events.push(say.throttledEvent(name));
+  out.throttle = throttle;
+
+  // 2. The circuit breaker watches the PRIMARY while its rollout is in progress.
+  let primaryState = primary?.rolloutState;
+  if (primary && primaryState === 'IN_PROGRESS' && cfg.deploymentCircuitBreaker.enable) {
+    const failed = updates.get(primary.id)?.failedTasks ?? primary.failedTasks;
+    if (failed >= circuitBreakerThreshold(target)) {
+      const back = cfg.deploymentCircuitBreaker.rollback ? rollbackTarget(deployments, primary) : undefined;
+      primaryState = 'FAILED';
+      update(primary.id, { rolloutState: 'FAILED', rolloutStateReason: say.circuitBreakerReason(back?.id) });
+      out.events.push(say.deploymentFailedEvent(name, primary.id));
+      if (back) {
+        out.rollback = { failedDeploymentId: primary.id, toDeploymentId: back.id, taskDefinition: back.taskDefinition };
+        out.events.push(say.rollingBackEvent(name, back.id));
+      }
+    }
+  }
+  // A FAILED PRIMARY launches nothing more and drains nothing: the service holds until a new deployment (or the rollback).
+  if (primary && primaryState === 'FAILED') return finish(out, updates);
+
+  // 3. Tasks unhealthy past the grace period: PRIMARY tasks are replaced, others just stop.
+  const graceMs = service.healthCheckGracePeriodSeconds * 1000;
+  const leaving = new Set<string>();
+  for (const t of tasks) {
+    if (!wanted(t) || t.lastStatus !== 'RUNNING' || t.healthStatus !== 'UNHEALTHY') continue;
+    if (now - (t.startedAt ?? now) < graceMs) continue;
+    leaving.add(t.taskArn);
+    if (t.startedBy === primary?.id) out.replace.push({ taskArn: t.taskArn, deploymentId: t.startedBy });
+    else out.stop.push({ taskArn: t.taskArn, reason: 'unhealthy' });
+  }
+
+  // 4. The rolling math: stop within the healthy floor, place within the ceiling.
+  const stays = (t: TaskObservation) => wanted(t) && !leaving.has(t.taskArn);
+  const mine = tasks.filter((t) => stays(t) && t.startedBy === primary?.id);
+  const byAge = [...deployments].sort((a, b) => a.createdAt - b.createdAt);
+  const others = tasks
+    .filter((t) => stays(t) && t.startedBy !== primary?.id)
+    .sort((a, b) => rankOf(byAge, a.startedBy) - rankOf(byAge, b.startedBy) || stopFirst(a, b));
+  const ceiling = maxTasks(target, cfg.maximumPercent);
+  const floor = minHealthyTasks(target, cfg.minimumHealthyPercent);
+  let stopBudget = tasks.filter(isHealthy).length - floor;
+  const candidates: { task: TaskObservation; reason: StopReason }[] = [
+    ...others.map((task) => ({ task, reason: 'deployment' as const })),
+    ...[...mine].sort(stopFirst).slice(0, Math.max(0, mine.length - target)).map((task) => ({ task, reason: 'scale-in' as const })),
+  ];
+  let blockedStops = 0;
+  for (const c of candidates) {
+    if (isHealthy(c.task)) {
+      if (stopBudget <= 0) {
+        blockedStops++;
+        continue;
+      }
+      stopBudget--;
+    }
+    out.stop.push({ taskArn: c.task.taskArn, reason: c.reason });
+  }
+  const liveCount = tasks.filter(live).length;
+  const missing = primary ? Math.max(0, target - mine.length) : 0;
+  const room = Math.max(0, Math.min(ceiling, input.capacity) - liveCount);
+  const throttled = throttle.notBefore > now;
+  const toPlace = throttled ? 0 : Math.min(missing, room);
+  if (primary && toPlace > 0) out.place[primary.id] = toPlace;
+  if (!throttled && toPlace < missing) {
+    const capacityRoom = input.capacity - liveCount;
+    const inFlight = tasks.some((t) => live(t) && (t.lastStatus !== 'RUNNING' || t.desiredStatus === 'STOPPED'));
+    if (capacityRoom < ceiling - liveCount && capacityRoom < missing) out.events.push(say.noCapacityEvent(name));
+    else if (blockedStops > 0 && out.stop.length === 0 && out.replace.length === 0 && !inFlight) out.events.push(say.deploymentConfigurationStallEvent(name));
+  }
+  const stopped = [...out.stop.map((s) => s.taskArn), ...out.replace.map((r) => r.taskArn)];
+  if (stopped.length > 0) out.events.push(say.stoppedTasksEvent(name, stopped));
+
+  // 5. Rollout state: COMPLETED once the PRIMARY alone runs `target` healthy tasks; drained deployments go INACTIVE.
+  const nothingToDo = toPlace === 0 && stopped.length === 0;
+  const settled = primary !== undefined && nothingToDo && mine.length === target && mine.every(isHealthy) && !tasks.some((t) => live(t) && t.startedBy !== primary.id);
+  if (primary && settled) {
+    if (primaryState === 'IN_PROGRESS') {
+      update(primary.id, { rolloutState: 'COMPLETED', rolloutStateReason: say.completedReason(primary.id) });
+      out.events.push(say.deploymentCompletedEvent(name, primary.id));
+    }
+    for (const d of deployments) if (d.status === 'ACTIVE') update(d.id, { status: 'INACTIVE' });
+    if (newlyStopped.length === 0 && !throttled) out.events.push(say.steadyStateEvent(name));
+  }
+  return finish(out, updates);
+}
+
+function finish(out: ServiceActions, updates: Map<string, DeploymentUpdate>): ServiceActions {
+  out.deploymentUpdates = [...updates.values()];
+  return out;
+}
+
+/** Older deployments drain first; tasks of unknown deployments before all of them. */
+function rankOf(byAge: readonly DeploymentView[], id: string): number {
+  return byAge.findIndex((d) => d.id === id);
+}
+
+/** The deployment a circuit-breaker rollback restores: the newest other deployment whose rollout COMPLETED. */
+export function rollbackTarget(deployments: readonly DeploymentView[], failed: DeploymentView): DeploymentView | undefined {
+  return deployments
+    .filter((d) => d.id !== failed.id && d.rolloutState === 'COMPLETED')
+    .sort((a, b) => b.createdAt - a.createdAt)[0];
+}
+
+/** The throttle after this round: failures to start push `notBefore` out; a task RUNNING since the last failure resets it. */
+function nextThrottle(input: ServiceInput, newFailures: number): ThrottleState {
+  const prev = input.throttle;
+  if (newFailures > 0) {
+    const consecutiveFailures = prev.consecutiveFailures + newFailures;
+    return { consecutiveFailures, lastFailureAt: input.now, notBefore: input.now + backoffMs(consecutiveFailures, compileBackoffOptions(input.backoff)) };
+  }
+  const recovered = input.tasks.some((t) => t.lastStatus === 'RUNNING' && (t.startedAt ?? 0) > prev.lastFailureAt);
+  return recovered && prev.consecutiveFailures > 0 ? { ...NO_THROTTLE } : { ...prev };
+}

@@ -1,0 +1,81 @@
+/**
+ * ECS's service event wording, in one place: the decision emits these strings and the apply step
+ * records them (with an id and a timestamp) in the service's `events[]`.
+ */
+
+/** The last segment of a task ARN, as ECS prints tasks in service events. */
+export function taskIdOf(taskArn: string): string {
+  return taskArn.slice(taskArn.lastIndexOf('/') + 1);
+}
+
+const taskList = (taskIds: readonly string[]) => taskIds.map((id) => `(task ${id})`).join(' ');
+
+/** `(service NAME) has started N tasks: (task ...) (task ...).` — emitted by the apply step, which knows the new ids. */
+export function startedTasksEvent(service: string, taskIds: readonly string[]): string {
+  return `(service ${service}) has started ${taskIds.length} tasks: ${taskList(taskIds)}.`;
+}
+
+/** `(service NAME) has stopped N running tasks: (task ...).` */
+export function stoppedTasksEvent(service: string, taskArns: readonly string[]): string {
+  return `(service ${service}) has stopped ${taskArns.length} running tasks: ${taskList(taskArns.map(taskIdOf))}.`;
+}
+
+/** `(service NAME) has reached a steady state.` */
+export function steadyStateEvent(service: string): string {
+  return `(service ${service}) has reached a steady state.`;
+}
+
+/** `(service NAME) (deployment ID) deployment completed.` */
+export function deploymentCompletedEvent(service: string, deploymentId: string): string {
+  return `(service ${service}) (deployment ${deploymentId}) deployment completed.`;
+}
+
+/** `(service NAME) (deployment ID) deployment failed: tasks failed to start.` */
+export function deploymentFailedEvent(service: string, deploymentId: string): string {
+  return `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`;
+}
+
+/** `(service NAME) rolling back to deployment ID.` */
+export function rollingBackEvent(service: string, deploymentId: string): string {
+  return `(service ${service}) rolling back to deployment ${deploymentId}.`;
+}
+
+/** The stall: the deployment configuration allows neither a start nor a stop. */
+export function deploymentConfigurationStallEvent(service: string): string {
+  return (
+    `(service ${service}) was unable to stop or start tasks during a deployment because of the service deployment configuration. ` +
+    'Update the minimumHealthyPercent or maximumPercent value and try again.'
+  );
+}
+
+/** No room left on the available capacity for another task. */
+export function noCapacityEvent(service: string): string {
+  return `(service ${service}) was unable to place a task because no container instance met all of its requirements.`;
+}
+
+/** The start throttle engaged: tasks keep failing to start. */
+export function throttledEvent(service: string): string {
+  return `(service ${service}) is unable to consistently start tasks successfully.`;
+}
+
+/** rolloutStateReason of a deployment in progress. */
+export function inProgressReason(deploymentId: string): string {
+  return `ECS deployment ${deploymentId} in progress.`;
+}
+
+/** rolloutStateReason of a completed deployment. */
+export function completedReason(deploymentId: string): string {
+  return `ECS deployment ${deploymentId} completed.`;
+}
+
+/** rolloutStateReason of a deployment the circuit breaker failed. */
+export function circuitBreakerReason(rollbackTo: string | undefined): string {
+  return rollbackTo === undefined
+    ? 'ECS deployment circuit breaker: tasks failed to start.'
+    : `ECS deployment circuit breaker: rolling back to deploymentId ${rollbackTo}.`;
+}
+
+/** The stoppedReason the apply step records on a task the scheduler stops (`primaryId`: the deployment that initiated it). */
+export function stoppedReason(reason: 'scale-in' | 'deployment' | 'unhealthy' | 'replace', primaryId: string): string {
+  return reason === 'unhealthy' || reason === 'replace' ? 'Task failed container health checks' : `Scaling activity initiated by (deployment ${primaryId})`;
+}

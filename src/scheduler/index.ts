@@ -1,0 +1,23 @@
+/** The service scheduler: the pure decision for one service, its limits, and ECS's event wording. */
+export {
+  decideService,
+  rollbackTarget,
+  targetCount,
+  isHealthy,
+  NO_THROTTLE,
+  type ServiceInput,
+  type ServiceActions,
+  type ServiceDesired,
+  type DeploymentView,
+  type TaskObservation,
+  type ThrottleState,
+  type StopAction,
+  type StopReason,
+  type ReplaceAction,
+  type DeploymentUpdate,
+  type RollbackAction,
+  type DeploymentStatus,
+  type RolloutState,
+} from './decide.js';
+export { maxTasks, minHealthyTasks, circuitBreakerThreshold, backoffMs, compileBackoffOptions, type BackoffOptions, type ResolvedBackoff } from './limits.js';
+export * as serviceEvents from './events.js';
