@@ -234,25 +234,42 @@ describe('DAEMON', () => {
   });
 });
 
-/** Runs the decision against a world where placed tasks start PENDING and become RUNNING and healthy a round later. */
-function simulate(desired: number, min: number, max: number, onRound: (world: TaskObservation[], i: ServiceInput, a: ServiceActions) => void): DeploymentView[] {
-  let deployments = [dep(V2, 'PRIMARY', { desiredCount: desired }), dep(V1, 'ACTIVE')];
-  let world = tasks(desired, V1);
+/** How one task of the simulated world moves on between rounds (it was neither stopped nor placed this round). */
+type Fate = (t: TaskObservation, round: number, now: number) => TaskObservation;
+/** Placed tasks start PENDING and are RUNNING and healthy a round later. */
+const succeeds: Fate = (t, _round, now) => (t.lastStatus === 'PENDING' ? { ...t, lastStatus: 'RUNNING', reachedRunning: true, startedAt: now, healthStatus: 'HEALTHY' } : t);
+const stop = (t: TaskObservation, stopCode: TaskObservation['stopCode']): TaskObservation => ({ ...t, lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode });
+
+interface Simulation {
+  desired: number;
+  min?: number;
+  max?: number;
+  cb?: { enable: boolean; rollback: boolean };
+  deployments?: DeploymentView[];
+  world?: TaskObservation[];
+  rounds?: number;
+  stepMs?: number;
+  fate?: Fate;
+}
+
+/** Applies each decision to a simulated world, as the apply step will, and lets the world move on by `fate`. */
+function simulate(o: Simulation, onRound: (world: TaskObservation[], a: ServiceActions) => void = () => {}): { deployments: DeploymentView[]; world: TaskObservation[] } {
+  const { desired, min = 100, max = 200, cb, fate = succeeds, stepMs = 1000 } = o;
+  let deployments = o.deployments ?? [dep(V2, 'PRIMARY', { desiredCount: desired }), dep(V1, 'ACTIVE')];
+  let world = o.world ?? tasks(desired, V1);
   let throttle = NO_THROTTLE;
-  for (let round = 0; round < 4 * desired + 10; round++) {
-    const i = input({ desired, min, max, deployments, tasks: world, throttle, now: NOW + round * 1000 });
-    const a = decideService(i);
+  for (let round = 0; round < (o.rounds ?? 4 * desired + 10); round++) {
+    const now = NOW + round * stepMs;
+    const a = decideService(input({ desired, min, max, cb, deployments, tasks: world, throttle, now }));
     throttle = a.throttle;
-    const stopping = new Set([...a.stop, ...a.replace].map((s) => s.taskArn));
-    world = world.map((t) =>
-      stopping.has(t.taskArn) ? { ...t, lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated' } : t.lastStatus === 'PENDING' ? { ...t, lastStatus: 'RUNNING', reachedRunning: true, startedAt: i.now } : t,
-    );
-    world = world.map((t) => (a.acknowledge.includes(t.taskArn) ? { ...t, acknowledged: true } : t));
+    const stopping = new Set([...a.stop, ...a.replace].map((x) => x.taskArn));
+    const acked = new Set(a.acknowledge);
+    world = world.map((t) => (stopping.has(t.taskArn) ? stop(t, 'ServiceSchedulerInitiated') : fate(acked.has(t.taskArn) ? { ...t, acknowledged: true } : t, round, now)));
     for (const [id, n] of Object.entries(a.place)) world.push(...tasks(n, id, { lastStatus: 'PENDING', healthStatus: 'UNKNOWN', reachedRunning: false, startedAt: undefined }));
     deployments = deployments.map((d) => ({ ...d, ...a.deploymentUpdates.find((u) => u.deploymentId === d.id) }));
-    onRound(world, i, a);
+    onRound(world, a);
   }
-  return deployments;
+  return { deployments, world };
 }
 
 const configs = fc
@@ -263,22 +280,21 @@ describe('rolling deployment properties', () => {
   it('never has more than maximumPercent tasks RUNNING or PENDING', () => {
     fc.assert(
       fc.property(configs, ({ desired, min, max }) => {
-        simulate(desired, min, max, (world) => assert.ok(world.filter((t) => t.lastStatus !== 'STOPPED').length <= maxTasks(desired, max)));
+        simulate({ desired, min, max }, (world) => assert.ok(world.filter((t) => t.lastStatus !== 'STOPPED').length <= maxTasks(desired, max)));
       }),
     );
   });
   it('never drops below minimumHealthyPercent healthy tasks when the previous deployment was healthy', () => {
     fc.assert(
       fc.property(configs, ({ desired, min, max }) => {
-        simulate(desired, min, max, (world) => assert.ok(world.filter(isHealthy).length >= minHealthyTasks(desired, min)));
+        simulate({ desired, min, max }, (world) => assert.ok(world.filter(isHealthy).length >= minHealthyTasks(desired, min)));
       }),
     );
   });
   it('always completes when tasks succeed, with desiredCount healthy PRIMARY tasks and nothing else', () => {
     fc.assert(
       fc.property(configs, ({ desired, min, max }) => {
-        let last: TaskObservation[] = [];
-        const deployments = simulate(desired, min, max, (world) => (last = world));
+        const { deployments, world: last } = simulate({ desired, min, max });
         assert.equal(deployments[0].rolloutState, 'COMPLETED');
         assert.equal(deployments[1].status, 'INACTIVE');
         const live = last.filter((t) => t.lastStatus !== 'STOPPED');
@@ -290,8 +306,46 @@ describe('rolling deployment properties', () => {
   it('never trips the circuit breaker or throttles when tasks succeed', () => {
     fc.assert(
       fc.property(configs, ({ desired, min, max }) => {
-        simulate(desired, min, max, (_w, _i, a) => assert.ok(a.rollback === undefined && a.throttle.consecutiveFailures === 0));
+        simulate({ desired, min, max }, (_w, a) => assert.ok(a.rollback === undefined && a.throttle.consecutiveFailures === 0));
       }),
     );
+  });
+});
+
+describe('properties under failures', () => {
+  it('keeps within maximumPercent however tasks fail, die or turn unhealthy', () => {
+    const fates = fc.array(fc.constantFrom('ok', 'fail-to-start', 'die', 'unhealthy'), { minLength: 40, maxLength: 40 });
+    fc.assert(
+      fc.property(configs, fates, fc.boolean(), ({ desired, min, max }, plan, enable) => {
+        const fate: Fate = (t, round, now) => {
+          const f = plan[round];
+          if (t.lastStatus === 'PENDING') return f === 'fail-to-start' ? stop(t, 'TaskFailedToStart') : { ...succeeds(t, round, now), healthStatus: f === 'unhealthy' ? 'UNHEALTHY' : 'HEALTHY' };
+          return f === 'die' && t.lastStatus === 'RUNNING' ? stop(t, 'EssentialContainerExited') : t;
+        };
+        simulate({ desired, min, max, cb: { enable, rollback: true }, rounds: plan.length, stepMs: 60_000, fate }, (world, a) => {
+          assert.ok(world.filter((t) => t.lastStatus !== 'STOPPED').length <= maxTasks(desired, max));
+          if (a.rollback) assert.equal(a.rollback.toDeploymentId, V1);
+        });
+      }),
+    );
+  });
+  it('fails a deployment whose tasks never start and rolls back to the last COMPLETED one', () => {
+    let rollback: ServiceActions['rollback'];
+    const { deployments, world } = simulate(
+      {
+        desired: 3,
+        cb: { enable: true, rollback: true },
+        deployments: [dep(V3, 'PRIMARY', { desiredCount: 3 }), dep(V2, 'ACTIVE')],
+        world: tasks(3, V2),
+        rounds: 10,
+        stepMs: 3_600_000,
+        fate: (t) => (t.lastStatus === 'PENDING' ? stop(t, 'TaskFailedToStart') : t),
+      },
+      (_w, a) => (rollback ??= a.rollback),
+    );
+    assert.equal(rollback?.toDeploymentId, V2);
+    assert.equal(deployments[0].rolloutState, 'FAILED');
+    assert.equal(deployments[0].failedTasks, 3);
+    assert.equal(world.filter(isHealthy).length, 3, 'the old tasks kept serving throughout');
   });
 });
