@@ -8,10 +8,9 @@ import type { TaskDesiredStatus, TaskRecord, TaskStatus } from '../services/ecs/
 import * as say from './events.js';
 import { backoffMs, circuitBreakerThreshold, compileBackoffOptions, maxTasks, minHealthyTasks, type BackoffOptions } from './limits.js';
 
-/** A deployment's status: PRIMARY (the newest), ACTIVE (draining), INACTIVE (done). */
-export type DeploymentStatus = 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
-/** A deployment's rollout state. */
-export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+import type { DeploymentStatus, RolloutState } from '../services/ecs/index.js';
+
+export type { DeploymentStatus, RolloutState };
 
 /** What the service asks for. */
 export interface ServiceDesired {

@@ -15,6 +15,7 @@ import { taskOperations } from './tasks.js';
 
 export type { EcsDeps } from './deps.js';
 export { ecsMigrations } from './schema.js';
+export type { DeploymentStatus, RolloutState } from './deployments.js';
 export { findCluster, DRIVER_TAG, DRIVER_CHOICES, type ClusterRecord, type DriverChoice } from './clusters.js';
 export { requireTaskDefinition, type TaskDefinitionRecord } from './task-definition-records.js';
 export { parseTaskCpu, parseTaskMemory } from './task-definition-validation.js';
