@@ -68,6 +68,8 @@ export interface TaskAgentOptions {
   log?: (line: string) => void;
   /** The clock. */
   now?: () => Date;
+  /** Called after a task's lastStatus changed (the service scheduler looks at its service then). */
+  onTaskStatusChange?: () => void;
 }
 
 /** The task agent; a Runnable owned by Berth's Manager, and the source of the task metadata endpoint. */
@@ -324,10 +326,13 @@ export class TaskAgent implements MetadataSource {
 
   /** Re-reads the task in a transaction, applies `change`, and saves it when `change` says so. */
   private update(arn: string, change: (t: TaskRecord) => boolean, rt?: (s: TaskRuntimeState | undefined) => TaskRuntimeState | 'delete' | undefined): void {
+    let moved = false;
     this.options.store.transaction(() => {
       const t = this.loadTask(arn);
       if (!t) return;
+      const before = t.lastStatus;
       if (change(t)) {
+        moved = t.lastStatus !== before;
         t.version++;
         saveTask(this.deps, t);
       }
@@ -337,6 +342,7 @@ export class TaskAgent implements MetadataSource {
         else if (next) saveRuntimeState(this.options.store, next);
       }
     });
+    if (moved) this.options.onTaskStatusChange?.();
   }
 
   /** One reconcile step; true when it changed something (so another step may follow). */

@@ -13,6 +13,7 @@ import { createEcsService } from '../services/ecs/index.js';
 import { createLogsService, createLogWriter, createRetentionSweeper } from '../services/logs/index.js';
 import { createSecretResolver, createSecretsManagerService } from '../services/secretsmanager/index.js';
 import { createParameterResolver, createSsmService } from '../services/ssm/index.js';
+import { ServiceScheduler } from '../scheduler/index.js';
 import { Store } from '../state/index.js';
 import { Manager } from './manager.js';
 
@@ -69,8 +70,11 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
           logWriter,
           metadata: { containerUri: (t, c) => metadata!.containerUri(t, c), forgetTask: (t) => metadata!.forgetTask(t), ready: () => metadata!.ready() },
           log,
+          onTaskStatusChange: () => scheduler?.wake(),
         })
       : undefined;
+    // The service scheduler places and stops services' tasks; with the agent off nothing would run them.
+    const scheduler = agent ? new ServiceScheduler({ store, scope, onTaskChange: () => agent.wake(), log }) : undefined;
     // The task metadata endpoint v4; its token key and port are kept in the store so URLs survive a restart.
     if (agent) metadata = new MetadataServer({ source: agent, tokenKey: metadataKey(store), port: await metadataPort(store, '127.0.0.1', log) });
     const api = new ApiServer({
@@ -79,7 +83,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope, onTaskChange: () => agent?.wake() }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir })],
+      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: () => scheduler?.wake() }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir })],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
     });
@@ -89,6 +93,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     manager.add('task-log-writer', logWriter);
     if (metadata) manager.add('task-metadata', metadata);
     if (agent) manager.add('task-agent', agent);
+    if (scheduler) manager.add('service-scheduler', scheduler);
     if (drivers) manager.add('task-stats', new StatsSampler({ store, drivers, log }));
     const abort = new AbortController();
     const done = manager.start(abort.signal).finally(() => store.close());

@@ -1,4 +1,4 @@
-/** The service scheduler: the pure decision for one service, its limits, and ECS's event wording. */
+/** The service scheduler: the pure decision for one service, its limits, ECS's event wording, and the loop that applies it. */
 export {
   decideService,
   rollbackTarget,
@@ -21,3 +21,4 @@ export {
 } from './decide.js';
 export { maxTasks, minHealthyTasks, circuitBreakerThreshold, backoffMs, compileBackoffOptions, type BackoffOptions, type ResolvedBackoff } from './limits.js';
 export * as serviceEvents from './events.js';
+export { ServiceScheduler, serviceInput, MAX_SERVICE_EVENTS, type ServiceSchedulerOptions } from './service-scheduler.js';

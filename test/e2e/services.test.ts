@@ -23,7 +23,8 @@ describe('ECS services through @aws-sdk/client-ecs', () => {
   let webV1: string;
   let webV2: string;
   before(async () => {
-    berth = await startBerthProcess();
+    // The control plane alone: with the agent off no scheduler places tasks (services-run.test.ts runs them).
+    berth = await startBerthProcess({ env: { BERTH_AGENT: 'off' } });
     ecs = berth.ecs();
     await ecs.send(new CreateClusterCommand({ clusterName: 'svc' }));
     const fargate = (image: string) =>
@@ -60,7 +61,7 @@ describe('ECS services through @aws-sdk/client-ecs', () => {
     assert.equal(service.status, 'ACTIVE');
     assert.equal(service.taskDefinition, webV1);
     assert.equal(service.desiredCount, 2);
-    assert.equal(service.runningCount, 0, 'nothing runs tasks yet, and Berth says so');
+    assert.equal(service.runningCount, 0, 'the scheduler is off, and Berth says so');
     assert.equal(service.pendingCount, 0);
     assert.equal(service.launchType, 'FARGATE');
     assert.equal(service.platformVersion, 'LATEST');

@@ -15,11 +15,12 @@ import { taskOperations } from './tasks.js';
 
 export type { EcsDeps } from './deps.js';
 export { ecsMigrations } from './schema.js';
-export type { DeploymentStatus, RolloutState } from './deployments.js';
+export { replacePrimary, type DeploymentStatus, type RolloutState, type DeploymentRecord } from './deployments.js';
+export { deploymentFor, findService, saveService, settleDrainingService, type ServiceRecord, type ServiceSchedulerState } from './services.js';
 export { findCluster, DRIVER_TAG, DRIVER_CHOICES, type ClusterRecord, type DriverChoice } from './clusters.js';
 export { requireTaskDefinition, type TaskDefinitionRecord } from './task-definition-records.js';
 export { parseTaskCpu, parseTaskMemory } from './task-definition-validation.js';
-export { saveTask, type TaskRecord, type ContainerRecord, type TaskOverride } from './tasks.js';
+export { checkOverrides, newTask, requestStop, saveTask, type TaskRecord, type ContainerRecord, type TaskOverride } from './tasks.js';
 export { TaskStatus, ContainerStatus, TaskDesiredStatus } from './lifecycle.js';
 
 /** Options for {@link createEcsService}. */
@@ -30,12 +31,14 @@ export interface EcsServiceOptions {
   now?: () => Date;
   /** Called after RunTask or StopTask changed a task (wakes the task agent). */
   onTaskChange?: () => void;
+  /** Called after CreateService, UpdateService or DeleteService changed a service (wakes the service scheduler). */
+  onServiceChange?: () => void;
 }
 
 /** Migrates the ECS tables and builds the ECS service for api/. */
 export function createEcsService(opts: EcsServiceOptions): ServiceDefinition {
   opts.store.migrate('ecs', ecsMigrations);
-  const deps: EcsDeps = { store: opts.store, tags: new TagStore(opts.store), scope: opts.scope, now: opts.now ?? (() => new Date()), onTaskChange: opts.onTaskChange };
+  const deps: EcsDeps = { store: opts.store, tags: new TagStore(opts.store), scope: opts.scope, now: opts.now ?? (() => new Date()), onTaskChange: opts.onTaskChange, onServiceChange: opts.onServiceChange };
   return {
     model: loadServiceModel('ecs'),
     operations: {

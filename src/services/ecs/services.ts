@@ -1,7 +1,7 @@
 /**
  * ECS services, stored and validated: CreateService, DescribeServices, ListServices,
- * UpdateService, DeleteService. Nothing places tasks for a service yet (the scheduler does that
- * later), so a service's counts are read from the tasks that really exist.
+ * UpdateService, DeleteService. The service scheduler (src/scheduler) places and stops a
+ * service's tasks; a service's counts are read from the tasks that really exist.
  */
 import { createHash } from 'node:crypto';
 import { paginate } from '../../pagination/index.js';
@@ -107,9 +107,19 @@ export interface ServiceRecord {
   availabilityZoneRebalancing: 'ENABLED' | 'DISABLED';
   /** A digest of the CreateService request, to tell an idempotent retry from a conflicting create. */
   createDigest: string;
+  /** What the service scheduler carries from one round to the next (never on the wire). */
+  scheduler?: ServiceSchedulerState;
 }
 
-function save(deps: EcsDeps, s: ServiceRecord): void {
+/** The service scheduler's own state on a service record: the start throttle and the STOPPED tasks it has counted. */
+export interface ServiceSchedulerState {
+  throttle: { consecutiveFailures: number; lastFailureAt: number; notBefore: number };
+  /** ARNs of STOPPED tasks whose outcome a decision has counted. */
+  acknowledged: string[];
+}
+
+/** Writes a service (insert or replace), keeping the filter columns in step with the document. */
+export function saveService(deps: EcsDeps, s: ServiceRecord): void {
   deps.store
     .prepare(
       `INSERT INTO ecs_services (arn, cluster_arn, name, status, launch_type, scheduling_strategy, created_at, doc)
@@ -167,7 +177,7 @@ export function settleDrainingService(deps: EcsDeps, clusterArn: string, service
   s.status = ServiceStatus.move(s.status, 'INACTIVE');
   const now = deps.now().toISOString();
   s.deployments = s.deployments.map((d) => ({ ...d, status: 'INACTIVE' as const, updatedAt: now }));
-  save(deps, s);
+  saveService(deps, s);
 }
 
 /** A digest of a request that ignores member order, for idempotency checks. */
@@ -252,7 +262,8 @@ function newTaskSet(deps: EcsDeps, s: ServiceRecord, now: Date): TaskSetRecord {
   };
 }
 
-function deploymentFor(s: ServiceRecord, now: Date): DeploymentRecord {
+/** A new PRIMARY deployment of the service's current task definition, launch and network configuration. */
+export function deploymentFor(s: ServiceRecord, now: Date): DeploymentRecord {
   return newDeployment(
     {
       taskDefinition: s.taskDefinition!,
@@ -489,9 +500,10 @@ export function serviceOperations(deps: EcsDeps) {
       applyLaunch(s, launch);
       if (controller === 'ECS') s.deployments = [deploymentFor(s, now)];
       if (controller === 'CODE_DEPLOY') s.taskSets = [newTaskSet(deps, s, now)];
-      save(deps, s);
+      saveService(deps, s);
       deps.tags.clear(s.arn);
       deps.tags.put(s.arn, tags);
+      deps.onServiceChange?.();
       return { service: toWire(deps, s, true) };
     },
 
@@ -627,7 +639,8 @@ export function serviceOperations(deps: EcsDeps) {
         s.deployments = s.deployments.map((d) => (d.status === 'PRIMARY' ? { ...d, desiredCount: s.desiredCount, updatedAt: at } : d));
         s.taskSets = s.taskSets.map((t) => (t.status === 'PRIMARY' ? { ...t, computedDesiredCount: s.desiredCount, updatedAt: at } : t));
       }
-      save(deps, s);
+      saveService(deps, s);
+      deps.onServiceChange?.();
       return { service: toWire(deps, s, false) };
     },
 
@@ -644,11 +657,12 @@ export function serviceOperations(deps: EcsDeps) {
         s.desiredCount = 0;
         s.deployments = s.deployments.map((d) => ({ ...d, desiredCount: 0, updatedAt: at }));
         s.taskSets = s.taskSets.map((t) => ({ ...t, computedDesiredCount: 0, status: 'DRAINING' as const, updatedAt: at }));
-        save(deps, s);
+        saveService(deps, s);
         // AWS answers with the service as DeleteService left it (DRAINING); it turns INACTIVE
         // once no task of it is left, which describe calls show.
         const answer = toWire(deps, s, false);
         settleDrainingService(deps, s.clusterArn, s.name);
+        deps.onServiceChange?.();
         return { service: answer };
       }
       return { service: toWire(deps, s, false) };

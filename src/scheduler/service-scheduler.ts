@@ -1,0 +1,259 @@
+/**
+ * The service scheduler's apply step: a Runnable owned by Berth's Manager. Level-based and keyed
+ * by service ARN: every `pollMs`, and at once when woken (a service or a task changed; no payload
+ * is read), it takes one round per ACTIVE or DRAINING service of the ECS deployment controller.
+ * A round re-reads the service and its tasks, calls {@link decideService}, and applies the actions
+ * in one state transaction, so a restart at any point finds a consistent state and carries on.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  checkOverrides,
+  deploymentFor,
+  findCluster,
+  findService,
+  newTask,
+  replacePrimary,
+  requestStop,
+  requireTaskDefinition,
+  saveService,
+  saveTask,
+  settleDrainingService,
+  type ClusterRecord,
+  type EcsDeps,
+  type ServiceRecord,
+  type TaskRecord,
+} from '../services/ecs/index.js';
+import type { Store } from '../state/index.js';
+import { TagStore } from '../tagging/index.js';
+import { decideService, NO_THROTTLE, type ServiceActions, type ServiceInput, type TaskObservation } from './decide.js';
+import * as say from './events.js';
+
+/** The most events a service keeps (ECS shows the newest 100). */
+export const MAX_SERVICE_EVENTS = 100;
+/** Capacity of Berth's one host for a REPLICA service: placement is not limited by it. */
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+
+/** Options of {@link ServiceScheduler}. */
+export interface ServiceSchedulerOptions {
+  store: Store;
+  /** The account and region the ECS tables belong to. */
+  scope: EcsDeps['scope'];
+  /** Called after a round placed or stopped tasks (wakes the task agent). */
+  onTaskChange?: () => void;
+  /** How often every service is looked at even without a wake-up. Default 1000 ms. */
+  pollMs?: number;
+  /** Where the scheduler reports what it could not do. Default stderr. */
+  log?: (line: string) => void;
+  /** The clock. */
+  now?: () => Date;
+}
+
+/** The service scheduler; a Runnable owned by Berth's Manager. */
+export class ServiceScheduler {
+  private readonly deps: EcsDeps;
+  private readonly pollMs: number;
+  private readonly log: (line: string) => void;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+
+  constructor(private readonly options: ServiceSchedulerOptions) {
+    this.deps = { store: options.store, tags: new TagStore(options.store), scope: options.scope, now: options.now ?? (() => new Date()) };
+    this.pollMs = options.pollMs ?? 1000;
+    this.log = options.log ?? ((l) => process.stderr.write(l + '\n'));
+  }
+
+  /** Asks the loop to look at every service now (after the caller's transaction commits). */
+  wake(): void {
+    setImmediate(() => {
+      this.woken = true;
+      this.wakeUp?.();
+    });
+  }
+
+  /** Reconciles every service until `signal` aborts; what it finds on start is carried on. */
+  async start(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.reconcileAll();
+      await this.idle(signal);
+    }
+  }
+
+  /** One round for every ACTIVE or DRAINING service; a failing service does not hold up the others. */
+  reconcileAll(): void {
+    const rows = this.options.store
+      .prepare(`SELECT arn, cluster_arn AS clusterArn FROM ecs_services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY created_at, arn`)
+      .all() as { arn: string; clusterArn: string }[];
+    let tasksChanged = false;
+    for (const row of rows) {
+      try {
+        tasksChanged = this.reconcileService(row.arn, row.clusterArn) || tasksChanged;
+      } catch (err) {
+        this.log(`service scheduler: ${row.arn}: ${(err as Error).stack ?? (err as Error).message}`);
+      }
+    }
+    if (tasksChanged) this.options.onTaskChange?.();
+  }
+
+  private idle(signal: AbortSignal): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.wakeUp = undefined;
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, this.pollMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.wakeUp = done;
+    });
+  }
+
+  /** One round for one service, in one transaction; true when it placed or stopped tasks. */
+  private reconcileService(arn: string, clusterArn: string): boolean {
+    return this.options.store.transaction(() => {
+      const deps = this.deps;
+      const cluster = findCluster(deps, clusterArn);
+      const s = cluster && findService(deps, cluster, arn);
+      if (!cluster || !s || s.status === 'INACTIVE' || s.deploymentController.type !== 'ECS') return false;
+      const before = JSON.stringify(s);
+      const now = deps.now();
+      const tasks = (
+        deps.store.prepare('SELECT doc FROM ecs_tasks WHERE cluster_arn = ? AND service_name = ? ORDER BY created_at, rowid').pluck().all(clusterArn, s.name) as string[]
+      ).map((d) => JSON.parse(d) as TaskRecord);
+      const actions = decideService(serviceInput(s, tasks, now.getTime()));
+      const primaryId = s.deployments.find((d) => d.status === 'PRIMARY')?.id ?? '';
+
+      const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
+      const stops = [...actions.stop.map((x) => ({ arn: x.taskArn, reason: x.reason })), ...actions.replace.map((x) => ({ arn: x.taskArn, reason: 'replace' as const }))];
+      for (const { arn: taskArn, reason } of stops) {
+        const t = byArn.get(taskArn);
+        if (t) requestStop(deps, t, 'ServiceSchedulerInitiated', say.stoppedReason(reason, primaryId));
+      }
+      const started = this.place(cluster, s, actions, now);
+      const events = started.length ? [...actions.events, say.startedTasksEvent(s.name, started.map((t) => t.id))] : actions.events;
+
+      applyDeploymentUpdates(s, actions, now);
+      if (actions.rollback) {
+        s.taskDefinition = actions.rollback.taskDefinition;
+        const next = deploymentFor(s, now);
+        next.rolloutStateReason = say.circuitBreakerReason(actions.rollback.toDeploymentId);
+        s.deployments = replacePrimary(s.deployments, next, now);
+      }
+      const stopped = new Set(tasks.filter((t) => t.lastStatus === 'STOPPED').map((t) => t.taskArn));
+      const acknowledged = new Set([...(s.scheduler?.acknowledged ?? []), ...actions.acknowledge]);
+      s.scheduler = { throttle: actions.throttle, acknowledged: [...acknowledged].filter((a) => stopped.has(a)) };
+      appendEvents(s, events, now);
+
+      if (JSON.stringify(s) !== before) saveService(deps, s);
+      if (s.status === 'DRAINING') settleDrainingService(deps, s.clusterArn, s.name);
+      return stops.length > 0 || started.length > 0;
+    });
+  }
+
+  /** Places `actions.place` tasks per deployment: RunTask's path, started by the deployment, in the service's group. */
+  private place(cluster: ClusterRecord, s: ServiceRecord, actions: ServiceActions, now: Date): TaskRecord[] {
+    const placed: TaskRecord[] = [];
+    for (const [deploymentId, count] of Object.entries(actions.place)) {
+      const d = s.deployments.find((x) => x.id === deploymentId);
+      if (!d) continue;
+      const td = requireTaskDefinition(this.deps, d.taskDefinition);
+      const launch = {
+        launchType: d.launchType ?? s.effectiveLaunchType,
+        capacityProviderStrategy: d.capacityProviderStrategy ?? [],
+        platformVersion: d.platformVersion,
+        platformFamily: d.platformFamily,
+      };
+      for (let i = 0; i < count; i++) {
+        const t = newTask(
+          this.deps,
+          {
+            cluster,
+            taskDefinition: td,
+            launch,
+            networkConfiguration: d.networkConfiguration as Parameters<typeof newTask>[1]['networkConfiguration'],
+            overrides: checkOverrides(td, undefined),
+            group: `service:${s.name}`,
+            startedBy: d.id,
+            serviceName: s.name,
+            enableExecuteCommand: s.enableExecuteCommand,
+            placementConstraints: s.placementConstraints,
+            placementStrategy: s.placementStrategy,
+          },
+          now,
+        );
+        saveTask(this.deps, t);
+        placed.push(t);
+      }
+    }
+    return placed;
+  }
+}
+
+/** What the decision sees of a stored service and its tasks. */
+export function serviceInput(s: ServiceRecord, tasks: readonly TaskRecord[], now: number): ServiceInput {
+  const acknowledged = new Set(s.scheduler?.acknowledged ?? []);
+  const cfg = s.deploymentConfiguration;
+  return {
+    service: {
+      serviceName: s.name,
+      desiredCount: s.desiredCount,
+      schedulingStrategy: s.schedulingStrategy,
+      deploymentConfiguration: { minimumHealthyPercent: cfg.minimumHealthyPercent, maximumPercent: cfg.maximumPercent, deploymentCircuitBreaker: cfg.deploymentCircuitBreaker },
+      healthCheckGracePeriodSeconds: s.healthCheckGracePeriodSeconds ?? 0,
+    },
+    deployments: s.deployments.map((d) => ({
+      id: d.id,
+      status: d.status,
+      taskDefinition: d.taskDefinition,
+      desiredCount: d.desiredCount,
+      rolloutState: d.rolloutState,
+      failedTasks: d.failedTasks,
+      createdAt: Date.parse(d.createdAt),
+    })),
+    tasks: tasks.map(
+      (t): TaskObservation => ({
+        taskArn: t.taskArn,
+        startedBy: t.startedBy ?? '',
+        lastStatus: t.lastStatus,
+        desiredStatus: t.desiredStatus,
+        healthStatus: t.healthStatus,
+        startedAt: t.startedAt === undefined ? undefined : Date.parse(t.startedAt),
+        stopCode: t.stopCode,
+        reachedRunning: t.startedAt !== undefined,
+        acknowledged: acknowledged.has(t.taskArn),
+      }),
+    ),
+    // Berth has one host: a DAEMON service runs one task; a REPLICA service is not limited by capacity.
+    capacity: s.schedulingStrategy === 'DAEMON' ? 1 : UNLIMITED,
+    throttle: s.scheduler?.throttle ?? { ...NO_THROTTLE },
+    now,
+  };
+}
+
+/** Merges the decision's deployment updates; deployments that went INACTIVE leave `deployments[]`. */
+function applyDeploymentUpdates(s: ServiceRecord, actions: ServiceActions, now: Date): void {
+  if (actions.deploymentUpdates.length === 0) return;
+  const at = now.toISOString();
+  s.deployments = s.deployments
+    .map((d) => {
+      const u = actions.deploymentUpdates.find((x) => x.deploymentId === d.id);
+      if (!u) return d;
+      const { deploymentId: _id, ...change } = u;
+      return { ...d, ...change, updatedAt: at };
+    })
+    .filter((d) => d.status !== 'INACTIVE');
+}
+
+/** Adds events newest first, as ECS lists them, skipping a message equal to the newest; keeps {@link MAX_SERVICE_EVENTS}. */
+function appendEvents(s: ServiceRecord, messages: readonly string[], now: Date): void {
+  for (const message of messages) {
+    if (s.events[0]?.message === message) continue;
+    s.events.unshift({ id: randomUUID(), createdAt: now.toISOString(), message });
+  }
+  if (s.events.length > MAX_SERVICE_EVENTS) s.events.length = MAX_SERVICE_EVENTS;
+}
