@@ -33,6 +33,7 @@ import { HealthChecker } from './health.js';
 import { LogShipper, logRouting } from './log-shipper.js';
 import type { MetadataServer, MetadataSource, MetadataTask } from './metadata.js';
 import { deleteRuntimeState, liveRuntimeStates, loadRuntimeState, saveLogOffset, saveRuntimeState, type TaskRuntimeState } from './runtime-state.js';
+import { WakeSignal } from '../reconcile/index.js';
 
 /**
  * Sources that resolve every reference to a placeholder: used to read the structure of a task's
@@ -78,23 +79,18 @@ export class TaskAgent implements MetadataSource {
   private readonly busy = new Map<string, Promise<void>>();
   /** Per started container (`<arn>/<name>`): its exit watch, health checker and log shipper. */
   private readonly companions = new Map<string, Companions>();
-  private readonly pollMs: number;
   private readonly log: (line: string) => void;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
+  private readonly wakeSignal: WakeSignal;
 
   constructor(private readonly options: TaskAgentOptions) {
     this.deps = { store: options.store, tags: new TagStore(options.store), scope: options.scope, now: options.now ?? (() => new Date()) };
-    this.pollMs = options.pollMs ?? 1000;
+    this.wakeSignal = new WakeSignal(options.pollMs ?? 1000);
     this.log = options.log ?? ((l) => process.stderr.write(l + '\n'));
   }
 
   /** Asks the loop to look at every live task now (after the caller's transaction commits). */
   wake(): void {
-    setImmediate(() => {
-      this.woken = true;
-      this.wakeUp?.();
-    });
+    this.wakeSignal.wake();
   }
 
   /** Recovers persisted tasks, then reconciles until `signal` aborts; running tasks are left running. */
@@ -107,32 +103,13 @@ export class TaskAgent implements MetadataSource {
     await this.recover();
     while (!signal.aborted) {
       this.reconcileAll(signal);
-      await this.idle(signal);
+      await this.wakeSignal.wait(signal);
     }
     await Promise.allSettled([...this.busy.values()]);
     const all = [...this.companions.values()];
     for (const c of all) c.stop.abort();
     await Promise.allSettled(all.map((c) => c.shipped));
     this.companions.clear();
-  }
-
-  private idle(signal: AbortSignal): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.wakeUp = undefined;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, this.pollMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.wakeUp = done;
-    });
   }
 
   private reconcileAll(signal: AbortSignal): void {

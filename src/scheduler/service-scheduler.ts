@@ -27,6 +27,7 @@ import type { Store } from '../state/index.js';
 import { TagStore } from '../tagging/index.js';
 import { decideService, NO_THROTTLE, type ServiceActions, type ServiceInput, type TaskObservation } from './decide.js';
 import * as say from './events.js';
+import { WakeSignal } from '../reconcile/index.js';
 
 /** The most events a service keeps (ECS shows the newest 100). */
 export const MAX_SERVICE_EVENTS = 100;
@@ -51,30 +52,25 @@ export interface ServiceSchedulerOptions {
 /** The service scheduler; a Runnable owned by Berth's Manager. */
 export class ServiceScheduler {
   private readonly deps: EcsDeps;
-  private readonly pollMs: number;
   private readonly log: (line: string) => void;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
+  private readonly wakeSignal: WakeSignal;
 
   constructor(private readonly options: ServiceSchedulerOptions) {
     this.deps = { store: options.store, tags: new TagStore(options.store), scope: options.scope, now: options.now ?? (() => new Date()) };
-    this.pollMs = options.pollMs ?? 1000;
+    this.wakeSignal = new WakeSignal(options.pollMs ?? 1000);
     this.log = options.log ?? ((l) => process.stderr.write(l + '\n'));
   }
 
   /** Asks the loop to look at every service now (after the caller's transaction commits). */
   wake(): void {
-    setImmediate(() => {
-      this.woken = true;
-      this.wakeUp?.();
-    });
+    this.wakeSignal.wake();
   }
 
   /** Reconciles every service until `signal` aborts; what it finds on start is carried on. */
   async start(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       this.reconcileAll();
-      await this.idle(signal);
+      await this.wakeSignal.wait(signal);
     }
   }
 
@@ -92,25 +88,6 @@ export class ServiceScheduler {
       }
     }
     if (tasksChanged) this.options.onTaskChange?.();
-  }
-
-  private idle(signal: AbortSignal): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.wakeUp = undefined;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, this.pollMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.wakeUp = done;
-    });
   }
 
   /** One round for one service, in one transaction; true when it placed or stopped tasks. */

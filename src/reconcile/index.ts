@@ -1,0 +1,2 @@
+/** Shared pieces of Berth's reconcile loops. */
+export { WakeSignal } from './wake-signal.js';
