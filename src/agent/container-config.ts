@@ -10,7 +10,7 @@ import type { ContainerConfig, EnvironmentFile, PortMapping } from '../runtime/i
 import { SecretResolutionError } from '../secret-values/index.js';
 import { isSecretsManagerArn, type SecretResolver } from '../services/secretsmanager/index.js';
 // ECS's own parser of task memory (`2048`, `2 GB`); services/ecs/index.ts does not export it yet.
-import { parseTaskMemory } from '../services/ecs/index.js';
+import { parseTaskMemory, type TaskOverride } from '../services/ecs/index.js';
 import type { ParameterResolver } from '../services/ssm/index.js';
 import type { ContainerSpec, DependencyCondition } from './decide.js';
 import { compileHealthCheck, type HealthCheckDefinition, type HealthCheckSettings } from './health.js';
@@ -25,19 +25,7 @@ export interface TaskDefinitionInput {
 }
 
 /** The part of a task's overrides (ECS's TaskOverride shape) read here. */
-export interface TaskOverrideInput {
-  containerOverrides?: {
-    name?: string;
-    command?: string[];
-    environment?: { name?: string; value?: string }[];
-    environmentFiles?: { value: string; type: string }[];
-    cpu?: number;
-    memory?: number;
-    memoryReservation?: number;
-  }[];
-  cpu?: string;
-  memory?: string;
-}
+export type TaskOverrideInput = Pick<TaskOverride, 'containerOverrides' | 'cpu' | 'memory'>;
 
 /** Where `valueFrom` references are read: Berth's Secrets Manager and Parameter Store. */
 export interface SecretSources {
