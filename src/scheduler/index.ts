@@ -22,3 +22,18 @@ export {
 export { maxTasks, minHealthyTasks, circuitBreakerThreshold, backoffMs, compileBackoffOptions, type BackoffOptions, type ResolvedBackoff } from './limits.js';
 export * as serviceEvents from './events.js';
 export { ServiceScheduler, serviceInput, MAX_SERVICE_EVENTS, type ServiceSchedulerOptions } from './service-scheduler.js';
+export {
+  checkPlacementRules,
+  evaluate,
+  hostAttributes,
+  hostRoom,
+  parseExpression,
+  staticHost,
+  PlacementError,
+  MAX_PLACEMENT_CONSTRAINTS,
+  MAX_PLACEMENT_STRATEGIES,
+  type Expression,
+  type HostRoom,
+  type HostView,
+  type Unsatisfied,
+} from './placement.js';

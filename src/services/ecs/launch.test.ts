@@ -77,7 +77,7 @@ describe('checkPlacement', () => {
   it('checks each rule and refuses placement on Fargate', () => {
     assert.throws(() => checkPlacement(td(), 'EC2', [{ type: 'memberOf' }], []), invalid(/memberOf placement constraint must have an expression/));
     assert.throws(() => checkPlacement(td(), 'EC2', [], [{ type: 'binpack', field: 'disk' }]), invalid(/binpack placement strategy takes the field cpu or memory/));
-    assert.throws(() => checkPlacement(td(), 'EC2', [], [{ type: 'spread' }]), invalid(/spread placement strategy needs a field/));
+    assert.throws(() => checkPlacement(td(), 'EC2', [], [{ type: 'spread' }]), invalid(/spread placement strategy takes the field/));
     assert.throws(() => checkPlacement(td(), 'FARGATE', [], [{ type: 'random' }]), invalid(/not supported with the FARGATE launch type/));
   });
 });

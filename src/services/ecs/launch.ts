@@ -1,9 +1,24 @@
 /**
  * Where and how a service's or a task's tasks run, checked the way ECS checks it: launch type
- * or capacity provider strategy, platform version, awsvpc network configuration, placement.
- * Shared by CreateService, UpdateService and RunTask.
+ * or capacity provider strategy, platform version, awsvpc network configuration, placement (the
+ * rules and the query language are in scheduler/placement.ts; this file applies them to Berth's
+ * host as a container instance). Shared by CreateService, UpdateService, RunTask and the scheduler.
  */
+import { createHash } from 'node:crypto';
+import {
+  checkPlacementRules,
+  hostAttributes,
+  hostRoom,
+  MAX_PLACEMENT_CONSTRAINTS,
+  MAX_PLACEMENT_STRATEGIES,
+  PlacementError,
+  type Expression,
+  type HostRoom,
+  type HostView,
+} from '../../scheduler/index.js';
+import type { ArnScope } from './arns.js';
 import type { ClusterRecord } from './clusters.js';
+import type { EcsDeps } from './deps.js';
 import { ecsError, invalidParameter } from './errors.js';
 import type { TaskDefinitionRecord } from './task-definition-records.js';
 
@@ -152,42 +167,112 @@ export interface PlacementStrategy {
   field?: string;
 }
 
-/** The most placement constraints a task may have, the task definition's included. */
-export const MAX_PLACEMENT_CONSTRAINTS = 10;
-/** The most placement strategy rules a service or task may have. */
-export const MAX_PLACEMENT_STRATEGIES = 5;
+export { MAX_PLACEMENT_CONSTRAINTS, MAX_PLACEMENT_STRATEGIES };
 
-/** Checks placement constraints and strategies (counts, required members, Fargate's refusal). */
+/** The task definition's own placement constraints (memberOf only, as RegisterTaskDefinition takes them). */
+function taskDefinitionConstraints(td: TaskDefinitionRecord | undefined): PlacementConstraint[] {
+  return (td?.placementConstraints as PlacementConstraint[] | undefined) ?? [];
+}
+
+/**
+ * Checks placement constraints and strategies as ECS does at CreateService, UpdateService and
+ * RunTask (counts, types, fields, memberOf expressions in the cluster query language, Fargate's
+ * refusal); InvalidParameterException says what is wrong. Returns the parsed memberOf
+ * expressions, the task definition's included.
+ */
 export function checkPlacement(
   td: TaskDefinitionRecord | undefined,
   launchType: LaunchType,
   constraints: readonly PlacementConstraint[],
   strategies: readonly PlacementStrategy[],
-): void {
-  const fromTd = (td?.placementConstraints as unknown[] | undefined)?.length ?? 0;
-  if (constraints.length + fromTd > MAX_PLACEMENT_CONSTRAINTS) {
-    throw invalidParameter(
-      `A task can have at most ${MAX_PLACEMENT_CONSTRAINTS} placement constraints, including those of its task definition; got ${constraints.length + fromTd}.`,
-    );
+): Expression[] {
+  try {
+    return checkPlacementRules(launchType, constraints, strategies, taskDefinitionConstraints(td));
+  } catch (err) {
+    if (err instanceof PlacementError) throw invalidParameter(err.message);
+    throw err;
   }
-  if (strategies.length > MAX_PLACEMENT_STRATEGIES) {
-    throw invalidParameter(`You can specify at most ${MAX_PLACEMENT_STRATEGIES} placement strategy rules; got ${strategies.length}.`);
+}
+
+/**
+ * The id of the container instance Berth's host is in a cluster (ECS names one per cluster the
+ * instance is registered in): stable, derived from the cluster ARN, in ECS's 32-hex-digit form.
+ */
+export function hostContainerInstanceId(clusterArn: string): string {
+  return createHash('sha256').update(`berth-host|${clusterArn}`).digest('hex').slice(0, 32);
+}
+
+/** The ARN of the container instance Berth's host is in `cluster`. */
+export function hostContainerInstanceArn(scope: ArnScope, clusterName: string, clusterArn: string): string {
+  return `arn:aws:ecs:${scope.region}:${scope.accountId}:container-instance/${clusterName}/${hostContainerInstanceId(clusterArn)}`;
+}
+
+/** Berth's host as a container instance of a cluster: its attributes, and its live tasks read only when an expression asks. */
+export function hostView(deps: EcsDeps, clusterArn: string): HostView {
+  return {
+    attributes: new Map(hostAttributes(deps.scope.region).map((a) => [a.name, a.value])),
+    runningTasksCount: () =>
+      deps.store.prepare(`SELECT count(*) FROM ecs_tasks WHERE cluster_arn = ? AND last_status != 'STOPPED' AND launch_type != 'FARGATE'`).pluck().get(clusterArn) as number,
+    hasTaskGroup: (group) => liveTasksInGroup(deps, clusterArn, group) > 0,
+  };
+}
+
+/** Live (not STOPPED) tasks of a task group in a cluster. */
+function liveTasksInGroup(deps: EcsDeps, clusterArn: string, group: string): number {
+  return deps.store
+    .prepare(`SELECT count(*) FROM ecs_tasks WHERE cluster_arn = ? AND last_status != 'STOPPED' AND json_extract(doc, '$.group') = ?`)
+    .pluck()
+    .get(clusterArn, group) as number;
+}
+
+/** Where RunTask's tasks go: how many of `count` the host takes, and ECS's failures for the rest. */
+export interface RunPlacement {
+  placed: number;
+  failures: { arn: string; reason: string }[];
+}
+
+/**
+ * How many of RunTask's `count` tasks the host takes under the constraints (FARGATE tasks are not
+ * placed on a container instance: all of them). distinctInstance counts the group's live tasks
+ * already on the host. The rest fail as RunTask reports it: the container instance, and why.
+ */
+export function placeRunTasks(
+  deps: EcsDeps,
+  cluster: { arn: string; name: string },
+  launchType: LaunchType,
+  group: string,
+  constraints: readonly PlacementConstraint[],
+  expressions: readonly Expression[],
+  count: number,
+): RunPlacement {
+  if (launchType === 'FARGATE' || (constraints.length === 0 && expressions.length === 0)) return { placed: count, failures: [] };
+  const room = hostRoom(constraints, expressions, hostView(deps, cluster.arn));
+  const free = room.holds === Infinity ? count : Math.max(0, room.holds - (room.holds > 0 ? liveTasksInGroup(deps, cluster.arn, group) : 0));
+  const placed = Math.min(count, free);
+  const arn = hostContainerInstanceArn(deps.scope, cluster.name, cluster.arn);
+  return { placed, failures: Array.from({ length: count - placed }, () => ({ arn, reason: room.unsatisfied ?? 'RESOURCE' })) };
+}
+
+/** What Berth's host holds of a service's tasks, and ECS's reason when a constraint limits it. */
+export interface ServiceRoom extends HostRoom {
+  containerInstanceId: string;
+}
+
+/**
+ * How many tasks of a service the host holds in total under its constraints and its task
+ * definition's (Infinity when unlimited; FARGATE services are not placed on a container instance).
+ */
+export function serviceRoom(deps: EcsDeps, s: { clusterArn: string; effectiveLaunchType: LaunchType; placementConstraints: PlacementConstraint[] }, td: TaskDefinitionRecord | undefined): ServiceRoom {
+  const containerInstanceId = hostContainerInstanceId(s.clusterArn);
+  if (s.effectiveLaunchType === 'FARGATE') return { holds: Infinity, containerInstanceId };
+  const fromTd = taskDefinitionConstraints(td);
+  if (s.placementConstraints.length === 0 && fromTd.length === 0) return { holds: Infinity, containerInstanceId };
+  let expressions: Expression[];
+  try {
+    expressions = checkPlacementRules(s.effectiveLaunchType, s.placementConstraints, [], fromTd);
+  } catch {
+    // Stored constraints were checked when they were set; one that no longer parses admits nothing.
+    return { holds: 0, unsatisfied: 'MemberOf placement constraint unsatisfied.', containerInstanceId };
   }
-  if (launchType === 'FARGATE' && (constraints.length > 0 || strategies.length > 0)) {
-    throw invalidParameter('Task placement constraints and strategies are not supported with the FARGATE launch type.');
-  }
-  for (const c of constraints) {
-    if (!c.type) throw invalidParameter('A placement constraint must have a type (distinctInstance or memberOf).');
-    if (c.type === 'memberOf' && !c.expression) throw invalidParameter('A memberOf placement constraint must have an expression.');
-    if (c.type === 'distinctInstance' && c.expression) throw invalidParameter('A distinctInstance placement constraint takes no expression.');
-    if (c.expression && c.expression.length > 2000) throw invalidParameter('A placement constraint expression can be at most 2000 characters long.');
-  }
-  for (const s of strategies) {
-    if (!s.type) throw invalidParameter('A placement strategy must have a type (random, spread or binpack).');
-    if (s.type === 'binpack' && s.field !== 'cpu' && s.field !== 'memory') {
-      throw invalidParameter(`The binpack placement strategy takes the field cpu or memory; got '${s.field ?? ''}'.`);
-    }
-    if (s.type === 'spread' && !s.field) throw invalidParameter('The spread placement strategy needs a field (for example attribute:ecs.availability-zone or instanceId).');
-    if (s.type === 'random' && s.field) throw invalidParameter('The random placement strategy takes no field.');
-  }
+  return { ...hostRoom(s.placementConstraints, expressions, hostView(deps, s.clusterArn)), containerInstanceId };
 }

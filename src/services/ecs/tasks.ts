@@ -14,6 +14,7 @@ import {
   checkNetworkConfiguration,
   checkPlacement,
   LATEST_FARGATE_PLATFORM,
+  placeRunTasks,
   resolveLaunch,
   type AwsVpcConfiguration,
   type CapacityProviderStrategyItem,
@@ -400,12 +401,15 @@ export function taskOperations(deps: EcsDeps) {
       const networkConfiguration = checkNetworkConfiguration(td, launch.launchType, input.networkConfiguration);
       const placementConstraints = input.placementConstraints ?? [];
       const placementStrategy = input.placementStrategy ?? [];
-      checkPlacement(td, launch.launchType, placementConstraints, placementStrategy);
+      const expressions = checkPlacement(td, launch.launchType, placementConstraints, placementStrategy);
       const overrides = checkOverrides(td, input.overrides);
       const tags = checkStartMembers(deps, cluster, td, input);
+      const group = input.group ?? `family:${td.family}`;
+      // Constraints decide how many of `count` Berth's one host takes; the rest are failures, as ECS reports them.
+      const placement = placeRunTasks(deps, cluster, launch.launchType, group, placementConstraints, expressions, count);
       const now = deps.now();
       const tasks: Record<string, unknown>[] = [];
-      for (let i = 0; i < count; i++) {
+      for (let i = 0; i < placement.placed; i++) {
         const t = newTask(
           deps,
           {
@@ -414,7 +418,7 @@ export function taskOperations(deps: EcsDeps) {
             launch,
             networkConfiguration,
             overrides,
-            group: input.group ?? `family:${td.family}`,
+            group,
             startedBy: input.startedBy,
             enableExecuteCommand: input.enableExecuteCommand ?? false,
             placementConstraints,
@@ -429,8 +433,8 @@ export function taskOperations(deps: EcsDeps) {
         deps.tags.put(t.taskArn, tags);
         tasks.push(toWire(deps, t, tags));
       }
-      deps.onTaskChange?.();
-      return { tasks, failures: [] };
+      if (tasks.length > 0) deps.onTaskChange?.();
+      return { tasks, failures: placement.failures };
     },
 
     StartTask(input: Omit<RunTaskInput, 'count' | 'launchType' | 'capacityProviderStrategy' | 'placementConstraints' | 'placementStrategy' | 'platformVersion' | 'clientToken'> & { containerInstances: string[] }) {
