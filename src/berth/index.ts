@@ -9,7 +9,7 @@ import { createDriverSet, MetadataServer, metadataPort, StatsSampler, TaskAgent 
 import { ApiServer } from '../api/index.js';
 import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } from '../config/index.js';
 import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
-import { createEcsService } from '../services/ecs/index.js';
+import { createEcsService, StoppedTaskSweeper } from '../services/ecs/index.js';
 import { createLogsService, createLogWriter, createRetentionSweeper } from '../services/logs/index.js';
 import { createSecretResolver, createSecretsManagerService } from '../services/secretsmanager/index.js';
 import { createParameterResolver, createSsmService } from '../services/ssm/index.js';
@@ -90,6 +90,8 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const manager = new Manager();
     manager.add('api', api);
     manager.add('logs-retention', createRetentionSweeper(store));
+    // STOPPED tasks leave after an hour (BERTH_STOPPED_TASK_RETENTION_SECONDS), at most 100 per service.
+    manager.add('stopped-task-retention', new StoppedTaskSweeper(store, { log }));
     manager.add('task-log-writer', logWriter);
     if (metadata) manager.add('task-metadata', metadata);
     if (agent) manager.add('task-agent', agent);

@@ -78,6 +78,8 @@ export interface ServiceInput {
   tasks: readonly TaskObservation[];
   /** How many tasks of this service the available capacity holds (DAEMON: the number of container instances). */
   capacity: number;
+  /** When placement constraints limit `capacity`: the container instance and the constraint it fails (for ECS's event). */
+  unplaced?: { containerInstanceId: string; error: string };
   throttle: ThrottleState;
   /** Epoch milliseconds. */
   now: number;
@@ -237,7 +239,7 @@ export function decideService(input: ServiceInput): ServiceActions {
   if (!throttled && toPlace < missing) {
     const capacityRoom = input.capacity - liveCount;
     const inFlight = tasks.some((t) => live(t) && (t.lastStatus !== 'RUNNING' || t.desiredStatus === 'STOPPED'));
-    if (capacityRoom < ceiling - liveCount && capacityRoom < missing) out.events.push(say.noCapacityEvent(name));
+    if (capacityRoom < ceiling - liveCount && capacityRoom < missing) out.events.push(say.noCapacityEvent(name, input.unplaced));
     else if (blockedStops > 0 && out.stop.length === 0 && out.replace.length === 0 && !inFlight) out.events.push(say.deploymentConfigurationStallEvent(name));
   }
   const stopped = [...out.stop.map((s) => s.taskArn), ...out.replace.map((r) => r.taskArn)];

@@ -48,9 +48,14 @@ export function deploymentConfigurationStallEvent(service: string): string {
   );
 }
 
-/** No room left on the available capacity for another task. */
-export function noCapacityEvent(service: string): string {
-  return `(service ${service}) was unable to place a task because no container instance met all of its requirements.`;
+/**
+ * No room left on the available capacity for another task. With `closest` (the container instance
+ * that came nearest and the constraint it failed) ECS adds which instance and why:
+ * `The closest matching container-instance ID encountered error "REASON".`
+ */
+export function noCapacityEvent(service: string, closest?: { containerInstanceId: string; error: string }): string {
+  const base = `(service ${service}) was unable to place a task because no container instance met all of its requirements.`;
+  return closest ? `${base} The closest matching container-instance ${closest.containerInstanceId} encountered error "${closest.error}".` : base;
 }
 
 /** The start throttle engaged: tasks keep failing to start. */

@@ -17,11 +17,15 @@ import {
   requireTaskDefinition,
   saveService,
   saveTask,
+  serviceRoom,
+  serviceTaskTags,
   settleDrainingService,
   type ClusterRecord,
   type EcsDeps,
   type ServiceRecord,
+  type ServiceRoom,
   type TaskRecord,
+  type TaskDefinitionRecord,
 } from '../services/ecs/index.js';
 import type { Store } from '../state/index.js';
 import { TagStore } from '../tagging/index.js';
@@ -99,10 +103,10 @@ export class ServiceScheduler {
       if (!cluster || !s || s.status === 'INACTIVE' || s.deploymentController.type !== 'ECS') return false;
       const before = JSON.stringify(s);
       const now = deps.now();
-      const tasks = (
-        deps.store.prepare('SELECT doc FROM ecs_tasks WHERE cluster_arn = ? AND service_name = ? ORDER BY created_at, rowid').pluck().all(clusterArn, s.name) as string[]
-      ).map((d) => JSON.parse(d) as TaskRecord);
-      const actions = decideService(serviceInput(s, tasks, now.getTime()));
+      const tasks = readServiceTasks(deps, clusterArn, s);
+      const room = this.room(s);
+      if (s.schedulingStrategy === 'DAEMON') setDaemonDesiredCount(s, room, now);
+      const actions = decideService(serviceInput(s, tasks, now.getTime(), room));
       const primaryId = s.deployments.find((d) => d.status === 'PRIMARY')?.id ?? '';
 
       const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
@@ -123,13 +127,27 @@ export class ServiceScheduler {
       }
       const stopped = new Set(tasks.filter((t) => t.lastStatus === 'STOPPED').map((t) => t.taskArn));
       const acknowledged = new Set([...(s.scheduler?.acknowledged ?? []), ...actions.acknowledge]);
-      s.scheduler = { throttle: actions.throttle, acknowledged: [...acknowledged].filter((a) => stopped.has(a)) };
+      // `watch`: the tasks the next round reads besides the live ones — every task this round saw
+      // that is not an acknowledged STOPPED task, and the ones it placed (see readServiceTasks).
+      const watch = [...tasks.filter((t) => !acknowledged.has(t.taskArn)).map((t) => t.taskArn), ...started.map((t) => t.taskArn)];
+      s.scheduler = { throttle: actions.throttle, acknowledged: [...acknowledged].filter((a) => stopped.has(a)), watch };
       appendEvents(s, events, now);
 
       if (JSON.stringify(s) !== before) saveService(deps, s);
       if (s.status === 'DRAINING') settleDrainingService(deps, s.clusterArn, s.name);
       return stops.length > 0 || started.length > 0;
     });
+  }
+
+  /** What Berth's host holds of the service under its placement constraints and its task definition's. */
+  private room(s: ServiceRecord): ServiceRoom {
+    let td: TaskDefinitionRecord | undefined;
+    try {
+      td = s.taskDefinition ? requireTaskDefinition(this.deps, s.taskDefinition) : undefined;
+    } catch {
+      td = undefined;
+    }
+    return serviceRoom(this.deps, s, td);
   }
 
   /** Places `actions.place` tasks per deployment: RunTask's path, started by the deployment, in the service's group. */
@@ -139,6 +157,8 @@ export class ServiceScheduler {
       const d = s.deployments.find((x) => x.id === deploymentId);
       if (!d) continue;
       const td = requireTaskDefinition(this.deps, d.taskDefinition);
+      // propagateTags and enableECSManagedTags, as ECS tags the tasks a service starts.
+      const tags = serviceTaskTags(this.deps, s, td.taskDefinitionArn, cluster.name);
       const launch = {
         launchType: d.launchType ?? s.effectiveLaunchType,
         capacityProviderStrategy: d.capacityProviderStrategy ?? [],
@@ -164,6 +184,7 @@ export class ServiceScheduler {
           now,
         );
         saveTask(this.deps, t);
+        if (tags.length > 0) this.deps.tags.put(t.taskArn, tags);
         placed.push(t);
       }
     }
@@ -172,7 +193,7 @@ export class ServiceScheduler {
 }
 
 /** What the decision sees of a stored service and its tasks. */
-export function serviceInput(s: ServiceRecord, tasks: readonly TaskRecord[], now: number): ServiceInput {
+export function serviceInput(s: ServiceRecord, tasks: readonly TaskRecord[], now: number, room?: ServiceRoom): ServiceInput {
   const acknowledged = new Set(s.scheduler?.acknowledged ?? []);
   const cfg = s.deploymentConfiguration;
   return {
@@ -205,11 +226,54 @@ export function serviceInput(s: ServiceRecord, tasks: readonly TaskRecord[], now
         acknowledged: acknowledged.has(t.taskArn),
       }),
     ),
-    // Berth has one host: a DAEMON service runs one task; a REPLICA service is not limited by capacity.
-    capacity: s.schedulingStrategy === 'DAEMON' ? 1 : UNLIMITED,
+    // Berth has one host: a DAEMON service runs one task there (none when its constraints exclude
+    // the host); a REPLICA service as many as its constraints let the host hold (distinctInstance: 1).
+    capacity: capacityOf(s, room),
+    unplaced: room?.unsatisfied ? { containerInstanceId: room.containerInstanceId, error: room.unsatisfied } : undefined,
     throttle: s.scheduler?.throttle ?? { ...NO_THROTTLE },
     now,
   };
+}
+
+/** How many of the service's tasks Berth's host holds (the decision's `capacity`). */
+function capacityOf(s: ServiceRecord, room: ServiceRoom | undefined): number {
+  const holds = room?.holds ?? Infinity;
+  if (s.schedulingStrategy === 'DAEMON') return Math.min(1, holds);
+  return holds === Infinity ? UNLIMITED : holds;
+}
+
+/** ECS reports a DAEMON service's desiredCount as the number of container instances it runs on: here 1, or 0 when excluded. */
+function setDaemonDesiredCount(s: ServiceRecord, room: ServiceRoom, now: Date): void {
+  const count = capacityOf(s, room);
+  if (s.desiredCount !== count) s.desiredCount = count;
+  s.deployments = s.deployments.map((d) => (d.status === 'PRIMARY' && d.desiredCount !== count ? { ...d, desiredCount: count, updatedAt: now.toISOString() } : d));
+}
+
+const LIVE_STATUSES = ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING', 'DEACTIVATING', 'STOPPING', 'DEPROVISIONING'];
+
+/**
+ * The tasks one round looks at: the service's live tasks (through the index on cluster, service
+ * and status, so old STOPPED tasks are never read) and, by ARN, the tasks the previous round
+ * watched — the ones that were live then and may have stopped since, which the decision has yet
+ * to count. A service saved before `watch` existed is read whole once.
+ */
+function readServiceTasks(deps: { store: Store }, clusterArn: string, s: ServiceRecord): TaskRecord[] {
+  const parse = (docs: string[]) => docs.map((d) => JSON.parse(d) as TaskRecord);
+  const watch = s.scheduler?.watch;
+  if (!watch) {
+    return parse(deps.store.prepare('SELECT doc FROM ecs_tasks WHERE cluster_arn = ? AND service_name = ? ORDER BY created_at, rowid').pluck().all(clusterArn, s.name) as string[]);
+  }
+  const live = parse(
+    deps.store
+      .prepare(`SELECT doc FROM ecs_tasks WHERE cluster_arn = ? AND service_name = ? AND last_status IN (${LIVE_STATUSES.map(() => '?').join(', ')}) ORDER BY created_at, rowid`)
+      .pluck()
+      .all(clusterArn, s.name, ...LIVE_STATUSES) as string[],
+  );
+  const seen = new Set(live.map((t) => t.taskArn));
+  const byArn = deps.store.prepare('SELECT doc FROM ecs_tasks WHERE arn = ?').pluck();
+  const stopped = parse(watch.filter((a) => !seen.has(a)).flatMap((a) => (byArn.get(a) as string | undefined) ?? []));
+  if (stopped.length === 0) return live;
+  return [...live, ...stopped].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
 }
 
 /** Merges the decision's deployment updates; deployments that went INACTIVE leave `deployments[]`. */

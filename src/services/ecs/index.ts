@@ -22,6 +22,9 @@ export { requireTaskDefinition, type TaskDefinitionRecord } from './task-definit
 export { parseTaskCpu, parseTaskMemory } from './task-definition-validation.js';
 export { checkOverrides, newTask, requestStop, saveTask, type TaskRecord, type ContainerRecord, type TaskOverride } from './tasks.js';
 export { TaskStatus, ContainerStatus, TaskDesiredStatus } from './lifecycle.js';
+export { serviceRoom, hostContainerInstanceId, type ServiceRoom } from './launch.js';
+export { serviceTaskTags, MANAGED_TAG_KEYS } from './tags.js';
+export { StoppedTaskSweeper, purgeStoppedTasks, retentionFromEnv, RETENTION_ENV, type StoppedTaskRetention } from './retention.js';
 
 /** Options for {@link createEcsService}. */
 export interface EcsServiceOptions {

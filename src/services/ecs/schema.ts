@@ -41,4 +41,16 @@ export const ecsMigrations: Migration[] = [
     name: 'log offsets of the task agent',
     up: `ALTER TABLE ecs_task_runtime ADD COLUMN log_offsets TEXT NOT NULL DEFAULT '{}';`,
   },
+  {
+    version: 4,
+    name: "indexes: a service's tasks by status; STOPPED tasks by stoppedAt (retention)",
+    // The service scheduler and service counts read a service's live tasks without touching its
+    // STOPPED ones; the retention sweep (retention.ts) walks STOPPED tasks only, oldest first or
+    // per service. The stoppedAt expression must match the sweep's queries verbatim.
+    up: `
+      CREATE INDEX IF NOT EXISTS ecs_tasks_service ON ecs_tasks (cluster_arn, service_name, last_status);
+      CREATE INDEX IF NOT EXISTS ecs_tasks_stopped_at ON ecs_tasks (json_extract(doc, '$.stoppedAt')) WHERE last_status = 'STOPPED';
+      CREATE INDEX IF NOT EXISTS ecs_tasks_stopped_service ON ecs_tasks (cluster_arn, service_name, json_extract(doc, '$.stoppedAt')) WHERE last_status = 'STOPPED';
+    `,
+  },
 ];

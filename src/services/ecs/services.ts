@@ -24,6 +24,7 @@ import {
   checkNetworkConfiguration,
   checkPlacement,
   resolveLaunch,
+  serviceRoom,
   type CapacityProviderStrategyItem,
   type Launch,
   type LaunchType,
@@ -116,6 +117,8 @@ export interface ServiceSchedulerState {
   throttle: { consecutiveFailures: number; lastFailureAt: number; notBefore: number };
   /** ARNs of STOPPED tasks whose outcome a decision has counted. */
   acknowledged: string[];
+  /** ARNs the next round reads besides the live tasks: those live (or placed) at the last round, which may have stopped since. */
+  watch?: string[];
 }
 
 /** Writes a service (insert or replace), keeping the filter columns in step with the document. */
@@ -498,6 +501,8 @@ export function serviceOperations(deps: EcsDeps) {
         createDigest,
       };
       applyLaunch(s, launch);
+      // ECS reports a daemon's desiredCount as the container instances it runs on: Berth's one host, unless excluded.
+      if (scheduling === 'DAEMON') s.desiredCount = Math.min(1, serviceRoom(deps, s, td).holds);
       if (controller === 'ECS') s.deployments = [deploymentFor(s, now)];
       if (controller === 'CODE_DEPLOY') s.taskSets = [newTaskSet(deps, s, now)];
       saveService(deps, s);

@@ -89,3 +89,29 @@ export function tagOperations(deps: EcsDeps) {
     },
   };
 }
+
+/** The tag keys ECS adds to a task when `enableECSManagedTags` is on. */
+export const MANAGED_TAG_KEYS = { clusterName: 'aws:ecs:clusterName', serviceName: 'aws:ecs:serviceName' } as const;
+
+/** What a service decides about its tasks' tags. */
+export interface ServiceTagging {
+  arn: string;
+  name: string;
+  propagateTags: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
+  enableECSManagedTags: boolean;
+}
+
+/**
+ * The tags of a task the service scheduler places, as ECS gives them: the service's tags
+ * (propagateTags SERVICE) or the task definition's (TASK_DEFINITION), at most {@link MAX_TAGS}
+ * of them, then with `enableECSManagedTags` ECS's managed tags `aws:ecs:serviceName` and
+ * `aws:ecs:clusterName` (which do not count toward the limit).
+ */
+export function serviceTaskTags(deps: EcsDeps, s: ServiceTagging, taskDefinitionArn: string, clusterName: string): Tag[] {
+  const from = s.propagateTags === 'SERVICE' ? s.arn : s.propagateTags === 'TASK_DEFINITION' ? taskDefinitionArn : undefined;
+  const tags = from ? deps.tags.list(from).filter((t) => !t.key.startsWith('aws:')).slice(0, MAX_TAGS) : [];
+  if (s.enableECSManagedTags) {
+    tags.push({ key: MANAGED_TAG_KEYS.serviceName, value: s.name }, { key: MANAGED_TAG_KEYS.clusterName, value: clusterName });
+  }
+  return tags;
+}

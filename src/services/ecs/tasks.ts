@@ -26,7 +26,7 @@ import {
 } from './launch.js';
 import { ContainerStatus, TaskDesiredStatus, TaskStatus } from './lifecycle.js';
 import { findService, settleDrainingService } from './services.js';
-import { checkTags, MAX_TAGS, tagsToWire, type WireTag } from './tags.js';
+import { checkTags, MANAGED_TAG_KEYS, MAX_TAGS, tagsToWire, type WireTag } from './tags.js';
 import type { Tag } from '../../tagging/index.js';
 import { requireTaskDefinition, type TaskDefinitionRecord } from './task-definition-records.js';
 
@@ -360,7 +360,7 @@ function checkStartMembers(deps: EcsDeps, cluster: ClusterRecord, td: TaskDefini
     tags = [...fromTd, ...own];
   }
   if (tags.length > MAX_TAGS) throw invalidParameter(`A resource can have at most ${MAX_TAGS} tags; this task would have ${tags.length}.`);
-  if (input.enableECSManagedTags) tags = [...tags, { key: 'aws:ecs:clusterName', value: cluster.name }];
+  if (input.enableECSManagedTags) tags = [...tags, { key: MANAGED_TAG_KEYS.clusterName, value: cluster.name }];
   return tags;
 }
 
