@@ -20,6 +20,7 @@ import { checkInput, formatConstraintErrors, shapeOutput } from '../model/index.
 import type { Store } from '../state/index.js';
 import { GroupCommit } from './group-commit.js';
 import { createJsonProtocol } from './protocols/json.js';
+import { createQueryProtocol } from './protocols/query.js';
 import type { IncomingCall, OutgoingResponse, Protocol, ResolvedCall } from './protocols/protocol.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 import { hasSignature, verifySigV4, type SecretLookup } from './sigv4.js';
@@ -51,8 +52,8 @@ export class ApiServer {
   private readonly commits: GroupCommit;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.protocols = [createJsonProtocol(opts.services)];
     this.maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
+    this.protocols = [createJsonProtocol(opts.services), createQueryProtocol(opts.services, { maxInflatedBytes: this.maxBody })];
     this.commits = new GroupCommit(opts.store);
     this.server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 120_000 }, (req, res) => this.onRequest(req, res));
   }
@@ -127,8 +128,10 @@ export class ApiServer {
       if (body === null) throw new RequestEntityTooLargeError(`Request body is larger than ${this.maxBody} bytes.`);
       if (!hasSignature(call)) throw new MissingAuthenticationTokenError();
       const signer = await verifySigV4(call, this.opts.secrets);
-      if (!protocol) throw new UnknownServiceError('The request does not name an AWS service operation Berth serves (no X-Amz-Target header).');
-      resolved = protocol.resolve(call);
+      if (!protocol) {
+        throw new UnknownServiceError('The request does not name an AWS service operation Berth serves (no X-Amz-Target header, no Action parameter).');
+      }
+      resolved = protocol.resolve(call, signer);
       const signingName = resolved.service.model.metadata.signingName ?? resolved.service.model.metadata.endpointPrefix;
       // AWS answers a credential scoped to another region or service as a signature mismatch
       // (InvalidSignatureException / SignatureDoesNotMatch, 403), with these messages.
@@ -142,7 +145,7 @@ export class ApiServer {
       const output = await this.invoke(resolved, ctx, protocol);
       return protocol.encodeOutput(resolved, output, requestId);
     } catch (err) {
-      return this.fail(err, requestId, protocol, resolved);
+      return this.fail(err, requestId, protocol, resolved?.service ?? protocol?.serviceOf?.(call));
     }
   }
 
@@ -168,12 +171,12 @@ export class ApiServer {
     return opModel.output ? shapeOutput(service.model, opModel.output.shape, result ?? {}, protocol.encodeTimestamp) : {};
   }
 
-  private fail(err: unknown, requestId: string, protocol: Protocol | undefined, call: ResolvedCall | undefined): OutgoingResponse {
+  private fail(err: unknown, requestId: string, protocol: Protocol | undefined, service: ServiceDefinition | undefined): OutgoingResponse {
     const error = toBerthError(err);
     if (!(err instanceof BerthError) || error.statusCode >= 500) {
       this.opts.log?.(`request ${requestId} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
-    return (protocol ?? this.protocols[0]).encodeError(error, requestId, call?.service);
+    return (protocol ?? this.protocols[0]).encodeError(error, requestId, service);
   }
 }
 

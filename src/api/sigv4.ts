@@ -78,6 +78,20 @@ export function hasSignature(req: SignableRequest): boolean {
 }
 
 /**
+ * The region and service a request claims to be signed for, read from its `Authorization`
+ * header or `X-Amz-Credential`, without verifying anything. It only decides how to route and
+ * in which protocol to answer (an awsQuery service is named by this scope alone); the scope is
+ * trusted only after {@link verifySigV4} has checked it.
+ */
+export function claimedScopeOf(req: SignableRequest): { region: string; service: string } | undefined {
+  const header = req.headers['authorization'];
+  const credential = header !== undefined ? /Credential=([^,\s]+)/.exec(header)?.[1] : one(req, 'X-Amz-Credential');
+  const parts = credential?.split('/');
+  if (!parts || parts.length !== 5 || !parts[2] || !parts[3]) return undefined;
+  return { region: parts[2], service: parts[3] };
+}
+
+/**
  * Verifies the request's signature against the key's secret and the clock, throwing the AWS
  * error for each failure (missing, malformed, unknown key, mismatch, expired or skewed).
  */

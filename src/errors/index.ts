@@ -75,6 +75,24 @@ export class MalformedQueryError extends BerthError {
   readonly code = 'MalformedQueryString';
 }
 
+/** An awsQuery request without an `Action` parameter. */
+export class MissingActionError extends BerthError {
+  readonly code = 'MissingAction';
+  constructor(message = 'No action was supplied with this request: add the Action parameter.', options: BerthErrorOptions = {}) {
+    super(message, options);
+  }
+}
+
+/** An awsQuery parameter name that does not fit the model's layout (a bad list index, a value given to a structure). */
+export class InvalidQueryParameterError extends BerthError {
+  readonly code = 'InvalidQueryParameter';
+}
+
+/** An awsQuery parameter whose value is not of the member's type (a word for an integer, `yes` for a boolean). */
+export class InvalidParameterValueError extends BerthError {
+  readonly code = 'InvalidParameterValue';
+}
+
 /** No operation of that name exists for the addressed service. */
 export class UnknownOperationError extends BerthError {
   readonly code = 'UnknownOperationException';
@@ -179,6 +197,9 @@ export const ERROR_CLASSES = {
   ServiceError,
   SerializationError,
   MalformedQueryError,
+  MissingActionError,
+  InvalidQueryParameterError,
+  InvalidParameterValueError,
   UnknownOperationError,
   UnknownServiceError,
   UnsupportedOperationError,

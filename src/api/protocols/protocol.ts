@@ -1,6 +1,6 @@
 /**
  * A wire protocol: how a request names its service and operation, how its input is read, and how
- * output and errors are written. awsJson 1.0/1.1 now; awsQuery, restJson and rpcv2Cbor beside it.
+ * output and errors are written. awsJson 1.0/1.1 and awsQuery now; restJson and rpcv2Cbor beside them later.
  */
 import type { BerthError, ProtocolFamily } from '../../errors/index.js';
 import type { ServiceDefinition } from '../service.js';
@@ -29,14 +29,29 @@ export interface ResolvedCall {
   input: unknown;
 }
 
+/** The credential scope of a verified SigV4 signature. */
+export interface SigningScope {
+  region: string;
+  /** The signing name, e.g. `ecs`, `elasticloadbalancing`, `monitoring`. */
+  service: string;
+}
+
 /** One wire protocol. */
 export interface Protocol {
   /** Which error-code family this protocol's services use. */
   readonly family: ProtocolFamily;
   /** True when the request is written in this protocol. */
   matches(call: IncomingCall): boolean;
-  /** Finds the service and operation and parses the input; throws BerthErrors for bad input. */
-  resolve(call: IncomingCall): ResolvedCall;
+  /**
+   * Finds the service and operation and parses the input; throws BerthErrors for bad input.
+   * `scope` is the verified signature's scope (awsQuery names its service by it alone).
+   */
+  resolve(call: IncomingCall, scope: SigningScope): ResolvedCall;
+  /**
+   * The service a request addresses, guessed before it is verified and resolved, so that errors
+   * raised earlier (a bad signature, a missing Action) are still written in its namespace.
+   */
+  serviceOf?(call: IncomingCall): ServiceDefinition | undefined;
   /** Writes a successful result (already shaped to the output shape). */
   encodeOutput(call: ResolvedCall, output: unknown, requestId: string): OutgoingResponse;
   /** Writes an error the way AWS writes it for this protocol. */
