@@ -1,0 +1,128 @@
+/**
+ * The load balancer data plane: {@link createLoadBalancerEngine} returns the
+ * {@link LoadBalancerEngine} the ELBv2 control plane drives with snapshots. It owns one
+ * {@link ListenerServer} per bound address:port and one {@link TargetGroupRuntime} per target
+ * group ARN, both kept across snapshots so health, connections, counters and keep-alive clients
+ * carry on; apply() only swaps routing tables and adds or drains what changed.
+ */
+import type { LbSnapshot, ListenerBindError, LoadBalancerEngine, TargetGroupCounters, TargetHealthReport } from './config.js';
+import { ListenerServer } from './listener.js';
+import { compileEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
+import type { EngineContext } from './request-handler.js';
+import { TargetGroupRuntime } from './target-group.js';
+
+/** Creates a load balancer engine serving nothing until the first apply(). */
+export function createLoadBalancerEngine(options: EngineOptions = {}): Engine {
+  return new Engine(compileEngineOptions(options));
+}
+
+/** The engine; beyond {@link LoadBalancerEngine} it tells which port a listener bound (port 0 in tests). */
+export class Engine implements LoadBalancerEngine {
+  private readonly listeners = new Map<string, ListenerServer>();
+  private readonly groups = new Map<string, TargetGroupRuntime>();
+  private readonly ctx: EngineContext;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly options: ResolvedEngineOptions) {
+    this.ctx = { options, group: (arn) => this.groups.get(arn) };
+  }
+
+  apply(snapshot: LbSnapshot): Promise<ListenerBindError[]> {
+    // Snapshots apply one at a time, in the order given.
+    const run = this.queue.then(() => this.applyNow(snapshot));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async applyNow(snapshot: LbSnapshot): Promise<ListenerBindError[]> {
+    if (this.closed) throw new Error('the load balancer engine is closed');
+    const used = new Set<string>();
+    for (const lb of snapshot.loadBalancers) {
+      for (const l of lb.listeners) {
+        for (const r of l.rules) {
+          for (const a of r.actions) if (a.type === 'forward') for (const g of a.targetGroups) used.add(g.arn);
+        }
+      }
+    }
+    // Target groups first, so a new listener's first request finds its groups.
+    const present = new Set<string>();
+    for (const tg of snapshot.targetGroups) {
+      present.add(tg.arn);
+      let runtime = this.groups.get(tg.arn);
+      if (!runtime) {
+        runtime = new TargetGroupRuntime(tg, this.options);
+        this.groups.set(tg.arn, runtime);
+      }
+      runtime.update(tg, used.has(tg.arn));
+    }
+    for (const [arn, runtime] of this.groups) {
+      if (present.has(arn) || !runtime.present) continue;
+      runtime.remove(() => {
+        if (this.groups.get(arn) === runtime && !runtime.present) this.groups.delete(arn);
+      });
+    }
+
+    const errors: ListenerBindError[] = [];
+    const wanted = new Set<string>();
+    const opening: Promise<void>[] = [];
+    for (const lb of snapshot.loadBalancers) {
+      for (const listener of lb.listeners) {
+        const key = `${lb.address}:${listener.port}`;
+        wanted.add(key);
+        const existing = this.listeners.get(key);
+        if (existing) {
+          existing.update({ lb, listener });
+          continue;
+        }
+        const server = new ListenerServer(lb.address, listener.port, { lb, listener, boundPort: listener.port }, this.ctx);
+        this.listeners.set(key, server);
+        opening.push(
+          server.listen().then(
+            () => {},
+            (err: NodeJS.ErrnoException) => {
+              if (this.listeners.get(key) === server) this.listeners.delete(key);
+              errors.push({ listenerArn: listener.arn, address: lb.address, port: listener.port, code: err.code ?? 'UNKNOWN', message: err.message });
+            },
+          ),
+        );
+      }
+    }
+    for (const [key, server] of this.listeners) {
+      if (wanted.has(key)) continue;
+      this.listeners.delete(key);
+      // In-flight requests get up to the idle timeout to finish.
+      void server.close(this.options.ms(server.current.lb.idleTimeoutSeconds));
+    }
+    await Promise.all(opening);
+    return errors;
+  }
+
+  targetHealth(targetGroupArn: string): TargetHealthReport[] {
+    return this.groups.get(targetGroupArn)?.report() ?? [];
+  }
+
+  counters(targetGroupArn: string): TargetGroupCounters | undefined {
+    const c = this.groups.get(targetGroupArn)?.counters;
+    return c ? structuredClone(c) : undefined;
+  }
+
+  /** Where a listener is bound ({ address, port }), by listener ARN; undefined when not bound. */
+  listenerAddress(listenerArn: string): { address: string; port: number } | undefined {
+    for (const server of this.listeners.values()) {
+      if (server.current.listener.arn === listenerArn) return { address: server.address, port: server.port };
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    this.closed = true;
+    const servers = [...this.listeners.values()];
+    this.listeners.clear();
+    await Promise.all(servers.map((s) => s.destroy()));
+    const groups = [...this.groups.values()];
+    this.groups.clear();
+    await Promise.all(groups.map((g) => g.close()));
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Responses the load balancer makes itself (errors, redirects), in ALB's style: a small HTML page
+ * naming the status, `Server: awselb/2.0`, and a Content-Length so keep-alive carries on.
+ */
+import type { ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+
+/** ALB's HTML body for `status` (e.g. "502 Bad Gateway"). */
+export function errorPage(status: number): string {
+  const title = `${status} ${STATUS_CODES[status] ?? ''}`.trim();
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
+}
+
+/** Writes an LB-made response unless headers were already sent (then the connection is cut). */
+export function sendElbResponse(
+  res: ServerResponse,
+  status: number,
+  options: { body?: string; contentType?: string; headers?: Record<string, string>; close?: boolean } = {},
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = options.body ?? errorPage(status);
+  const headers: Record<string, string | number> = {
+    Server: 'awselb/2.0',
+    'Content-Type': options.contentType ?? 'text/html',
+    'Content-Length': Buffer.byteLength(body),
+    ...options.headers,
+  };
+  if (options.close) headers.Connection = 'close';
+  res.writeHead(status, headers);
+  res.end(res.req?.method === 'HEAD' ? undefined : body);
+}
+
+/** A raw HTTP/1.1 400 for a connection node's parser refused (no request object exists). */
+export function rawBadRequest(): string {
+  const body = errorPage(400);
+  return (
+    'HTTP/1.1 400 Bad Request\r\nServer: awselb/2.0\r\nContent-Type: text/html\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}

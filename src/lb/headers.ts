@@ -1,0 +1,103 @@
+/**
+ * The headers the load balancer adds, keeps or drops on the way to a target and back:
+ * X-Forwarded-For (append / preserve / remove, per routing.http.xff_header_processing.mode),
+ * X-Forwarded-Proto and X-Forwarded-Port (always set), X-Amzn-Trace-Id (ALB's
+ * "Root=1-<8 hex epoch seconds>-<24 hex>", or a "Self=" field in front of a client's own trace),
+ * hop-by-hop headers removed, and, with drop_invalid_header_fields, header names that are not
+ * letters, digits and hyphens dropped.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Headers that describe one connection, never forwarded (RFC 9110 section 7.6.1). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
+
+const VALID_NAME = /^[A-Za-z0-9-]+$/;
+
+/** A new trace id in ALB's format. */
+export function newTraceId(nowMs = Date.now()): string {
+  const seconds = Math.floor(nowMs / 1000).toString(16).padStart(8, '0');
+  return `1-${seconds}-${randomBytes(12).toString('hex')}`;
+}
+
+/** The X-Amzn-Trace-Id to send: a new Root, or the client's own trace with a Self field in front. */
+export function traceHeader(existing: string | undefined): string {
+  if (existing && /(^|;)\s*Root=1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}/.test(existing)) {
+    return `Self=${newTraceId()};${existing.replace(/(^|;)\s*Self=[^;]*;?/, '$1').replace(/^;/, '')}`;
+  }
+  return `Root=${newTraceId()}`;
+}
+
+/** What the upstream request headers depend on. */
+export interface ForwardContext {
+  clientIp: string;
+  listenerPort: number;
+  xffMode: 'append' | 'preserve' | 'remove';
+  dropInvalidHeaderFields: boolean;
+  /** Keep Connection/Upgrade (WebSocket handshakes). */
+  upgrade?: boolean;
+}
+
+/** Request headers for the target, built from node's raw header list (order and repeats kept). */
+export function upstreamRequestHeaders(rawHeaders: readonly string[], ctx: ForwardContext): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const connectionListed = new Set<string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].toLowerCase() === 'connection') {
+      for (const t of rawHeaders[i + 1].split(',')) connectionListed.add(t.trim().toLowerCase());
+    }
+  }
+  let xff: string | undefined;
+  let trace: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    const lower = name.toLowerCase();
+    const value = rawHeaders[i + 1];
+    if (ctx.dropInvalidHeaderFields && !VALID_NAME.test(name)) continue;
+    if (lower === 'x-forwarded-for') {
+      xff = xff === undefined ? value : `${xff}, ${value}`;
+      continue;
+    }
+    if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-port') continue;
+    if (lower === 'x-amzn-trace-id') {
+      trace ??= value;
+      continue;
+    }
+    if (ctx.upgrade && (lower === 'connection' || lower === 'upgrade')) {
+      out[lower] = value;
+      continue;
+    }
+    if (HOP_BY_HOP.has(lower) || connectionListed.has(lower)) continue;
+    const prev = out[lower];
+    if (prev === undefined) out[lower] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[lower] = [prev, value];
+  }
+  const clientIp = unmapIpv4(ctx.clientIp);
+  if (ctx.xffMode === 'append') out['x-forwarded-for'] = xff ? `${xff}, ${clientIp}` : clientIp;
+  else if (ctx.xffMode === 'preserve' && xff !== undefined) out['x-forwarded-for'] = xff;
+  out['x-forwarded-proto'] = 'http';
+  out['x-forwarded-port'] = String(ctx.listenerPort);
+  out['x-amzn-trace-id'] = traceHeader(trace);
+  return out;
+}
+
+/** Response headers for the client: the target's, without hop-by-hop ones. */
+export function downstreamResponseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const connectionListed = new Set<string>();
+  const conn = headers['connection'];
+  if (conn) for (const t of String(conn).split(',')) connectionListed.add(t.trim().toLowerCase());
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || connectionListed.has(lower)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** "::ffff:127.0.0.1" -> "127.0.0.1" (how dual-stack sockets report IPv4 clients). */
+export function unmapIpv4(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}

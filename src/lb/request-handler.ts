@@ -1,0 +1,243 @@
+/**
+ * What a listener does with one request, on the routing snapshot the request began with: refuse
+ * malformed or ambiguous requests (400), evaluate the rules, and run the rule's action — a
+ * fixed response, a redirect, or a forward to a target group (weighted, with group stickiness)
+ * and a target (algorithm, slow start, target stickiness) through the proxy.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LoadBalancerConfig, ListenerConfig, RuleAction } from './config.js';
+import { openCookie, parseCookies, sealCookie, setCookieHeader } from './cookies.js';
+import { countElbResponse } from './counters.js';
+import { sendElbResponse } from './error-pages.js';
+import type { AccessLogEntry, ResolvedEngineOptions } from './options.js';
+import { proxyRequest } from './proxy.js';
+import { redirectLocation, redirectStatus } from './redirect.js';
+import { matchRule, stripPort, type RoutingRequest } from './routing.js';
+import { chooseWeighted } from './selection.js';
+import type { TargetRuntime } from './target.js';
+import type { TargetGroupRuntime } from './target-group.js';
+
+/** The routing table one listener serves, swapped whole by apply(). */
+export interface ListenerState {
+  lb: LoadBalancerConfig;
+  listener: ListenerConfig;
+  /** The port actually bound (differs from listener.port when that is 0). */
+  boundPort: number;
+}
+
+/** What request handling needs from the engine. */
+export interface EngineContext {
+  options: ResolvedEngineOptions;
+  group(arn: string): TargetGroupRuntime | undefined;
+}
+
+/** ALB's limits: request line 16 KiB, one header 16 KiB (the whole head, 64 KiB, is node's maxHeaderSize). */
+export const MAX_REQUEST_LINE = 16 * 1024;
+export const MAX_HEADER_LINE = 16 * 1024;
+
+/** Why a parsed request is refused with 400, or undefined when it may proceed. */
+export function malformedReason(req: IncomingMessage): string | undefined {
+  const url = req.url ?? '';
+  if (url.length + (req.method?.length ?? 0) + 11 > MAX_REQUEST_LINE) return 'request line too long';
+  if (!url.startsWith('/') && !/^https?:\/\//i.test(url)) return 'request target is not a path';
+  let contentLengths = 0;
+  let firstLength: string | undefined;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i];
+    const value = req.rawHeaders[i + 1];
+    if (name.length + value.length + 2 > MAX_HEADER_LINE) return `header ${name} too long`;
+    if (name.toLowerCase() === 'content-length') {
+      contentLengths++;
+      if (firstLength !== undefined && value.trim() !== firstLength) return 'conflicting Content-Length headers';
+      firstLength = value.trim();
+    }
+  }
+  // Request smuggling: a body framed two ways is refused, never guessed (RFC 9112 section 6.3).
+  if (contentLengths > 0 && req.headers['transfer-encoding'] !== undefined) return 'both Content-Length and Transfer-Encoding';
+  return undefined;
+}
+
+/** Splits a request target into path and raw query ("http://h/p?q" is reduced to its path). */
+export function splitTarget(url: string): { path: string; query: string } {
+  let target = url;
+  if (!target.startsWith('/')) {
+    const m = /^https?:\/\/[^/?#]*(.*)$/i.exec(target);
+    target = m ? m[1] || '/' : target;
+  }
+  const hash = target.indexOf('#');
+  if (hash >= 0) target = target.slice(0, hash);
+  const q = target.indexOf('?');
+  return q < 0 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q + 1) };
+}
+
+/** Handles one request on `state`. */
+export function handleRequest(ctx: EngineContext, state: ListenerState, req: IncomingMessage, res: ServerResponse, closing: boolean): void {
+  const { options } = ctx;
+  const startedAt = options.now();
+  if (closing) res.shouldKeepAlive = false;
+  res.setHeader('Server', 'awselb/2.0');
+  const log = (elbStatusCode: number, extra: Partial<AccessLogEntry> = {}) => {
+    options.onAccessLog?.({
+      loadBalancerArn: state.lb.arn,
+      listenerArn: state.listener.arn,
+      method: req.method ?? '',
+      url: req.url ?? '',
+      clientAddress: req.socket.remoteAddress ?? '',
+      elbStatusCode,
+      requestProcessingTime: (options.now() - startedAt) / 1000,
+      ...extra,
+    });
+  };
+
+  if (malformedReason(req)) {
+    sendElbResponse(res, 400, { close: true });
+    log(400);
+    return;
+  }
+  const { path, query } = splitTarget(req.url ?? '/');
+  const host = req.headers.host ?? '';
+  const routing: RoutingRequest = {
+    method: req.method ?? '',
+    path,
+    query,
+    host,
+    headers: req.headers,
+    sourceIp: req.socket.remoteAddress ?? '',
+  };
+  const rule = matchRule(state.listener.rules, routing);
+  const action: RuleAction | undefined = rule?.actions[rule.actions.length - 1];
+  if (!action) {
+    sendElbResponse(res, 503);
+    log(503);
+    return;
+  }
+  switch (action.type) {
+    case 'fixed-response': {
+      const body = action.messageBody ?? '';
+      sendElbResponse(res, Number(action.statusCode), { body, contentType: action.contentType ?? 'text/plain; charset=utf-8' });
+      log(Number(action.statusCode));
+      return;
+    }
+    case 'redirect': {
+      const status = redirectStatus(action);
+      const location = redirectLocation(action, { protocol: 'http', host: stripPort(host), port: state.boundPort, path, query });
+      sendElbResponse(res, status, { headers: { Location: location } });
+      log(status);
+      return;
+    }
+    case 'forward':
+      forward(ctx, state, action, req, res, path, query, log);
+      return;
+  }
+}
+
+type ForwardAction = Extract<RuleAction, { type: 'forward' }>;
+
+/** The group and target a forward picks, with the Set-Cookie values that keep it sticky. */
+export interface ForwardChoice {
+  group?: TargetGroupRuntime;
+  target?: TargetRuntime;
+  setCookies: string[];
+  /** For app_cookie stickiness: adds AWSALBAPP-0 when the application set its cookie. */
+  onResponseHeaders?: (headers: Record<string, string | string[] | undefined>) => string[];
+}
+
+/** Chooses the group (weights, group stickiness) and target (algorithm, target stickiness) for a request. */
+export function chooseForward(ctx: EngineContext, action: ForwardAction, cookieHeader: string | string[] | undefined): ForwardChoice {
+  const { options } = ctx;
+  const cookies = parseCookies(cookieHeader);
+  const wallNow = Date.now();
+  const setCookies: string[] = [];
+  let groupArn: string | undefined;
+  if (action.targetGroups.length === 1) {
+    groupArn = action.targetGroups[0].arn;
+  } else {
+    const eligible = action.targetGroups.filter((g) => g.weight > 0);
+    if (action.stickiness?.enabled) {
+      const sticky = openCookie(options.cookieSecret, cookies.get('AWSALBTG'), wallNow);
+      if (sticky && eligible.some((g) => g.arn === sticky)) groupArn = sticky;
+    }
+    groupArn ??= chooseWeighted(action.targetGroups.map((g) => ({ item: g.arn, weight: g.weight })), options.random);
+    if (groupArn && action.stickiness?.enabled) {
+      const expires = wallNow + options.ms(action.stickiness.durationSeconds);
+      const value = sealCookie(options.cookieSecret, groupArn, expires);
+      setCookies.push(setCookieHeader('AWSALBTG', value, expires), setCookieHeader('AWSALBTGCORS', value, expires, true));
+    }
+  }
+  const group = groupArn ? ctx.group(groupArn) : undefined;
+  if (!group) return { setCookies };
+  const st = group.config.stickiness;
+  let stickyKey: string | undefined;
+  const stickyPayload = (value: string | undefined) => {
+    const payload = openCookie(options.cookieSecret, value, wallNow);
+    if (!payload) return undefined;
+    const nl = payload.indexOf('\n');
+    return payload.slice(0, nl) === group.arn ? payload.slice(nl + 1) : undefined;
+  };
+  if (st.enabled && st.type === 'lb_cookie') stickyKey = stickyPayload(cookies.get('AWSALB'));
+  if (st.enabled && st.type === 'app_cookie') stickyKey = stickyPayload(cookies.get('AWSALBAPP-0'));
+  const target = group.select(stickyKey);
+  if (!target || !st.enabled) return { group, target, setCookies };
+  const expires = wallNow + options.ms(st.durationSeconds);
+  const value = sealCookie(options.cookieSecret, `${group.arn}\n${target.key}`, expires);
+  if (st.type === 'lb_cookie') {
+    setCookies.push(setCookieHeader('AWSALB', value, expires), setCookieHeader('AWSALBCORS', value, expires, true));
+    return { group, target, setCookies };
+  }
+  // app_cookie: ALB adds its cookie when the application sets its own (or keeps a stickiness alive).
+  const appName = st.appCookieName ?? '';
+  const alreadySticky = stickyKey === target.key;
+  return {
+    group,
+    target,
+    setCookies,
+    onResponseHeaders: (headers) => {
+      const sc = headers['set-cookie'];
+      const list = sc === undefined ? [] : Array.isArray(sc) ? sc : [sc];
+      const appSet = appName !== '' && list.some((c) => c.split('=')[0].trim() === appName);
+      return appSet || alreadySticky ? [setCookieHeader('AWSALBAPP-0', value, expires)] : [];
+    },
+  };
+}
+
+function forward(
+  ctx: EngineContext,
+  state: ListenerState,
+  action: ForwardAction,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: string,
+  log: (status: number, extra?: Partial<AccessLogEntry>) => void,
+): void {
+  const choice = chooseForward(ctx, action, req.headers.cookie);
+  const { group, target } = choice;
+  if (!group) {
+    sendElbResponse(res, 503);
+    log(503);
+    return;
+  }
+  group.counters.requests++;
+  if (!target) {
+    countElbResponse(group.counters, 503);
+    sendElbResponse(res, 503);
+    log(503, { targetGroupArn: group.arn });
+    return;
+  }
+  proxyRequest({
+    req,
+    res,
+    path: query ? `${path}?${query}` : path,
+    group,
+    target,
+    idleMs: ctx.options.ms(state.lb.idleTimeoutSeconds),
+    listenerPort: state.boundPort,
+    xffMode: state.lb.xffHeaderProcessingMode,
+    dropInvalidHeaderFields: state.lb.dropInvalidHeaderFields,
+    setCookies: choice.setCookies,
+    onResponseHeaders: choice.onResponseHeaders,
+    now: ctx.options.now,
+    finished: (elbStatus, targetStatus) =>
+      log(elbStatus, { targetGroupArn: group.arn, target: target.address, targetStatusCode: targetStatus }),
+  });
+}

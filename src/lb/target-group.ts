@@ -1,0 +1,152 @@
+/**
+ * One target group as the engine runs it, kept across snapshots (keyed by ARN): its targets with
+ * their health and connections, which of them may take a request (healthy ones; all unhealthy
+ * ones when none is healthy, ALB's fail-open; never draining or initial ones), the choice among
+ * them (algorithm, slow start, stickiness), and its counters.
+ */
+import type { TargetGroupConfig, TargetGroupCounters, TargetHealthReport } from './config.js';
+import { emptyCounters } from './counters.js';
+import type { ResolvedEngineOptions } from './options.js';
+import { chooseTarget, slowStartShare, type SelectionState } from './selection.js';
+import { TargetRuntime, targetKey } from './target.js';
+
+export class TargetGroupRuntime {
+  readonly targets = new Map<string, TargetRuntime>();
+  readonly counters: TargetGroupCounters = emptyCounters();
+  /** Whether some listener forwards to the group (health checks run only then). */
+  used = false;
+  /** False once the group left the snapshot; it lingers only while targets drain. */
+  present = true;
+  private readonly selection: SelectionState = { next: 0 };
+
+  constructor(
+    public config: TargetGroupConfig,
+    private readonly options: ResolvedEngineOptions,
+  ) {}
+
+  get arn(): string {
+    return this.config.arn;
+  }
+
+  /** Applies the group's configuration from a new snapshot. */
+  update(config: TargetGroupConfig, used: boolean): void {
+    this.config = config;
+    this.present = true;
+    const wasUsed = this.used;
+    this.used = used;
+    const wanted = new Set<string>();
+    for (const t of config.targets) {
+      const key = targetKey(t);
+      wanted.add(key);
+      let target = this.targets.get(key);
+      if (target && target.config.host !== t.host) {
+        // Same id and port at a new address (an ip target re-registered): a new target.
+        void target.close(true);
+        this.targets.delete(key);
+        target = undefined;
+      }
+      if (!target) {
+        target = new TargetRuntime(t, this.options, (tr) => this.healthChanged(tr));
+        this.targets.set(key, target);
+      } else {
+        target.undrain();
+        target.config = t;
+      }
+      if (used && !wasUsed) target.health.reset();
+      target.setHealthChecks(used && config.healthCheck.enabled ? config.healthCheck : undefined);
+    }
+    for (const [key, target] of this.targets) {
+      if (!wanted.has(key)) this.deregister(target);
+    }
+  }
+
+  /** The group left the snapshot: every target drains, then the group is forgotten. */
+  remove(onEmpty: () => void): void {
+    this.present = false;
+    for (const target of [...this.targets.values()]) this.deregister(target);
+    this.used = false;
+    this.onEmpty = onEmpty;
+    this.checkEmpty();
+  }
+
+  private onEmpty: (() => void) | undefined;
+
+  private checkEmpty(): void {
+    if (!this.present && this.targets.size === 0 && this.onEmpty) {
+      const cb = this.onEmpty;
+      this.onEmpty = undefined;
+      cb();
+    }
+  }
+
+  private deregister(target: TargetRuntime): void {
+    // A group no listener uses has nothing in flight to wait for.
+    const delay = this.used ? this.options.ms(this.config.deregistrationDelaySeconds) : 0;
+    target.drain(delay, () => {
+      if (this.targets.get(target.key) === target) this.targets.delete(target.key);
+      this.checkEmpty();
+    });
+  }
+
+  private healthChanged(target: TargetRuntime): void {
+    if (target.health.state !== 'healthy') {
+      target.slowStartSince = undefined;
+      return;
+    }
+    // ALB: a target enters slow start when it becomes healthy and another healthy target is
+    // not in slow start (otherwise there is nobody to ramp up against).
+    if (this.config.slowStartSeconds <= 0) return;
+    const now = this.options.now();
+    const durationMs = this.options.ms(this.config.slowStartSeconds);
+    const others = [...this.targets.values()].some(
+      (t) => t !== target && !t.draining && t.health.state === 'healthy' && slowStartShare(t.slowStartSince, durationMs, now) >= 1,
+    );
+    target.slowStartSince = others ? now : undefined;
+  }
+
+  /** Registered, non-draining targets. */
+  registered(): TargetRuntime[] {
+    return [...this.targets.values()].filter((t) => !t.draining);
+  }
+
+  /** Targets that may take a new request now. */
+  routable(): TargetRuntime[] {
+    const registered = this.registered();
+    if (!this.config.healthCheck.enabled) return registered;
+    const healthy = registered.filter((t) => t.health.state === 'healthy');
+    if (healthy.length > 0) return healthy;
+    return registered.filter((t) => t.health.state === 'unhealthy');
+  }
+
+  /**
+   * The target for a new request: the sticky one when it may still take requests, otherwise one
+   * chosen by the group's algorithm. Undefined when none may.
+   */
+  select(stickyKey?: string): TargetRuntime | undefined {
+    const candidates = this.routable();
+    if (stickyKey) {
+      const sticky = candidates.find((t) => t.key === stickyKey);
+      if (sticky) return sticky;
+    }
+    const now = this.options.now();
+    const durationMs = this.options.ms(this.config.slowStartSeconds);
+    const i = chooseTarget(
+      candidates.map((t) => ({ outstanding: t.outstanding, share: slowStartShare(t.slowStartSince, durationMs, now) })),
+      this.config.algorithm,
+      this.selection,
+      this.options.random,
+    );
+    return i < 0 ? undefined : candidates[i];
+  }
+
+  /** DescribeTargetHealth's view, draining targets included. */
+  report(): TargetHealthReport[] {
+    return [...this.targets.values()].map((t) => t.report(this.used, this.config.healthCheck.enabled));
+  }
+
+  /** Stops everything at once (engine close). */
+  async close(): Promise<void> {
+    await Promise.all([...this.targets.values()].map((t) => t.close(true)));
+    this.targets.clear();
+  }
+}
