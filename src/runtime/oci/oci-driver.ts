@@ -15,7 +15,7 @@ import { DriverError, type ContainerConfig, type Driver, type ExecResult, type E
 import { readLogFile } from '../logs.js';
 import { readEnvironmentFiles } from '../environment-files.js';
 import { portEnvironment, type PortAllocator } from '../ports.js';
-import { isAlive, readShimExit, startShim } from '../supervisor/index.js';
+import { isAlive, readShimExit, SupervisorClient, type ProcessIdentity } from '../supervisor/index.js';
 import { cgroupPath, oomKillCounterPath, removeEmptyCgroupParents, underSharedCgroupLock } from './cgroups.js';
 import { containerArgs, containerEnv, containerUser, runtimeSpec } from './bundle.js';
 import { run, runQuietly } from './exec.js';
@@ -40,6 +40,25 @@ export const DEFAULT_BRIDGE: BridgeConfig = { name: 'berth0', prefix: '10.213.0'
 
 const signalName = (n: number) => (Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined);
 const POLL_MS = 100;
+/** While the supervisor daemon will report an exit, the exit file is still looked at this often (a safety net). */
+const WAIT_RECHECK_MS = 30_000;
+
+/**
+ * The supervised `runc run` process of a handle (the `flock` holding the cgroup lock, or runc)
+ * and the supervisor daemon running it. Handles written before the daemon existed named the
+ * `runc run` process `shimPid` and had no daemon.
+ */
+function processesOf(handle: TaskHandle): { runc: ProcessIdentity; daemon?: ProcessIdentity } {
+  const d = handle.driverState;
+  if (typeof d.pid !== 'number') return { runc: { pid: d.shimPid as number, startTicks: d.shimStartTicks as number } };
+  return { runc: { pid: d.pid, startTicks: d.startTicks as number }, daemon: { pid: d.shimPid as number, startTicks: d.shimStartTicks as number } };
+}
+
+/** An exit with the signal read from runc's 128+n exit status when the record has none. */
+function withSignal(exit: ExitResult): ExitResult {
+  const code = exit.exitCode;
+  return { ...exit, signal: exit.signal ?? (code !== undefined && code > 128 && code <= 128 + 31 ? signalName(code - 128) : undefined) };
+}
 
 /** The runc container id of a task's container. */
 function containerIdOf(taskId: string, containerName: string): string {
@@ -56,8 +75,10 @@ export class OciDriver implements Driver {
   private readonly ips: IpAllocator;
   private readonly proxies = new PortProxies();
   private readonly lastCpu = new Map<string, { total: number; at: number }>();
+  private readonly supervisor: SupervisorClient;
 
   constructor(private readonly options: OciDriverOptions) {
+    this.supervisor = SupervisorClient.for(options.stateDir);
     this.bridge = { ...DEFAULT_BRIDGE, ...options.bridge };
     this.root = path.join(options.stateDir, 'oci');
     this.runc = options.runc ?? 'runc';
@@ -179,10 +200,15 @@ export class OciDriver implements Driver {
       // --keep: the container (and its cgroup) stays after it exits, so the supervisor can read
       // the cgroup's OOM kill counter; destroyTask deletes it.
       const argv = await underSharedCgroupLock([this.runc, 'run', '--keep', '--bundle', bundle, containerId]);
-      const { hello } = await startShim(
-        { file: argv[0]!, argv, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' }, cwd: bundle, logPath, exitPath, oomKillCounter: oomKillCounterPath(containerId) },
-        path.join(sandbox.dir, `${config.name}.shim.log`),
-      );
+      const { hello, supervisor } = await this.supervisor.start({
+        file: argv[0]!,
+        argv,
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+        cwd: bundle,
+        logPath,
+        exitPath,
+        oomKillCounter: oomKillCounterPath(containerId),
+      });
       if ('error' in hello) throw new DriverError('CannotStartContainerError', hello.error);
       const handle: TaskHandle = {
         version: 1,
@@ -192,7 +218,7 @@ export class OciDriver implements Driver {
         startedAt: hello.startedAt,
         networkBindings: bindings,
         logPath,
-        driverState: { containerId, bundle, exitPath, shimPid: hello.pid, shimStartTicks: hello.startTicks },
+        driverState: { containerId, bundle, exitPath, pid: hello.pid, startTicks: hello.startTicks, shimPid: supervisor.pid, shimStartTicks: supervisor.startTicks },
       };
       await this.awaitStarted(handle);
       return handle;
@@ -225,9 +251,7 @@ export class OciDriver implements Driver {
   /** How the container ended, from the supervisor's exit file; the signal is read from runc's 128+n exit status. */
   private async readExit(handle: TaskHandle): Promise<ExitResult | undefined> {
     const exit = await readShimExit(handle.driverState.exitPath as string);
-    if (!exit) return undefined;
-    const code = exit.exitCode;
-    return { ...exit, signal: exit.signal ?? (code !== undefined && code > 128 && code <= 128 + 31 ? signalName(code - 128) : undefined) };
+    return exit && withSignal(exit);
   }
 
   private async runcState(handle: TaskHandle): Promise<{ status: string; pid: number } | undefined> {
@@ -235,36 +259,47 @@ export class OciDriver implements Driver {
     return out ? (JSON.parse(out) as { status: string; pid: number }) : undefined;
   }
 
-  /** Whether the `runc run` process the shim supervises (the pid in the handle: `flock` holding the cgroup lock, or runc) still runs. */
-  private shimAlive(handle: TaskHandle): boolean {
-    return isAlive(handle.driverState.shimPid as number, handle.driverState.shimStartTicks as number);
+  /** Whether the `runc run` process the supervisor runs (`flock` holding the cgroup lock, or runc) still runs. */
+  private runcAlive(handle: TaskHandle): boolean {
+    const { runc } = processesOf(handle);
+    return isAlive(runc.pid, runc.startTicks);
   }
 
   async waitTask(handle: TaskHandle, signal?: AbortSignal): Promise<ExitResult> {
+    const { daemon } = processesOf(handle);
     for (;;) {
       signal?.throwIfAborted();
-      const exit = await this.readExit(handle);
-      if (exit) return exit;
-      if (!this.shimAlive(handle)) {
-        // runc has exited; the shim writes the exit file once the output is drained (a few seconds at most)
-        for (let i = 0; i < 50; i++) {
-          const late = await this.readExit(handle);
-          if (late) return late;
-          await sleep(POLL_MS, undefined, { signal });
+      // Heard from the daemon when it is the one running the container; else the exit file is polled.
+      const watch = daemon && (await this.supervisor.watchExit(handle.driverState.exitPath as string, daemon));
+      try {
+        const exit = await this.readExit(handle);
+        if (exit) return exit;
+        if (!this.runcAlive(handle) && !(daemon && isAlive(daemon.pid, daemon.startTicks) && existsSync(path.dirname(handle.driverState.exitPath as string)))) {
+          // runc has exited and its supervisor is gone (or cannot write the record), which may have written the exit file just before
+          for (let i = 0; i < 50; i++) {
+            const late = await this.readExit(handle);
+            if (late) return late;
+            await sleep(POLL_MS, undefined, { signal });
+          }
+          return { oomKilled: false, reason: 'the container supervisor died; exit code unknown', finishedAt: new Date() };
         }
-        return { oomKilled: false, reason: 'the container supervisor died; exit code unknown', finishedAt: new Date() };
+        if (watch) {
+          const heard = await watch.wait(WAIT_RECHECK_MS, signal);
+          if (heard) return withSignal(heard);
+        } else await sleep(POLL_MS, undefined, { signal });
+      } finally {
+        watch?.cancel();
       }
-      await sleep(POLL_MS, undefined, { signal });
     }
   }
 
   async stopTask(handle: TaskHandle, timeoutMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if ((await this.readExit(handle)) || !this.shimAlive(handle)) return;
+    if ((await this.readExit(handle)) || !this.runcAlive(handle)) return;
     const id = handle.driverState.containerId as string;
     await runQuietly(this.runc, ['kill', id, signal]);
     const deadline = AbortSignal.timeout(Math.max(0, timeoutMs));
     await this.waitTask(handle, deadline).catch(() => undefined);
-    if ((await this.readExit(handle)) || !this.shimAlive(handle)) return;
+    if ((await this.readExit(handle)) || !this.runcAlive(handle)) return;
     await runQuietly(this.runc, ['kill', '--all', id, 'KILL']);
     await this.waitTask(handle, AbortSignal.timeout(30_000)).catch(() => undefined);
   }
@@ -272,7 +307,7 @@ export class OciDriver implements Driver {
   async destroyTask(handle: TaskHandle): Promise<void> {
     const id = handle.driverState.containerId as string;
     const bundle = handle.driverState.bundle as string;
-    if (!(await this.readExit(handle)) && this.shimAlive(handle)) {
+    if (!(await this.readExit(handle)) && this.runcAlive(handle)) {
       await runQuietly(this.runc, ['kill', '--all', id, 'KILL']);
       await this.waitTask(handle, AbortSignal.timeout(10_000)).catch(() => undefined);
     }
@@ -316,12 +351,12 @@ export class OciDriver implements Driver {
   async inspectTask(handle: TaskHandle): Promise<TaskState> {
     const exit = await this.readExit(handle);
     if (exit) return { state: 'exited', startedAt: new Date(handle.startedAt), exit };
-    if (this.shimAlive(handle)) return { state: 'running', startedAt: new Date(handle.startedAt) };
+    if (this.runcAlive(handle)) return { state: 'running', startedAt: new Date(handle.startedAt) };
     return { state: 'unknown' };
   }
 
   async recoverTask(handle: TaskHandle): Promise<boolean> {
-    return !(await this.readExit(handle)) && this.shimAlive(handle) && (await this.runcState(handle)) !== undefined;
+    return !(await this.readExit(handle)) && this.runcAlive(handle) && (await this.runcState(handle)) !== undefined;
   }
 
   async stats(handle: TaskHandle): Promise<ResourceUsage> {
@@ -346,7 +381,7 @@ export class OciDriver implements Driver {
   }
 
   readLogs(handle: TaskHandle, options: ReadLogsOptions = {}): AsyncIterable<LogLine> {
-    return readLogFile(handle.logPath, options, async () => (await this.readExit(handle)) !== undefined || !this.shimAlive(handle));
+    return readLogFile(handle.logPath, options, async () => (await this.readExit(handle)) !== undefined || !this.runcAlive(handle));
   }
 
   async execTask(handle: TaskHandle, command: string[], timeoutMs: number): Promise<ExecResult> {

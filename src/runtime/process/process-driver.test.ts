@@ -84,18 +84,44 @@ describe('process driver specifics', () => {
     assert.deepEqual(out, ['first|second']);
   });
 
-  test('a container killed while its shim is gone reports an unknown exit with a reason', async () => {
-    const sandbox = await driver.prepareTask({ taskId: `proc-${randomBytes(6).toString('hex')}`, networkMode: 'bridge', containers: [{ name: 'app', portMappings: [] }] });
-    cleanup.push(() => driver.destroyTaskSandbox(sandbox));
-    const handle = await driver.startTask(sandbox, { name: 'app', image: 'host', command: ['sleep', '600'] });
-    cleanup.push(() => driver.destroyTask(handle));
+  test('a container killed while its supervisor daemon is gone reports an unknown exit with a reason; the next start brings up a new daemon', async () => {
+    // A state dir of its own: killing its daemon must not touch the other tests' containers.
+    const own = compileRuntimeOptions({ dataDir: path.join(root, 'lone'), portRange: '43000-43099' }, {});
+    const lone = new ProcessDriver({ runtime: own, ports: new PortAllocator(own.portRange) });
+    const task = async () => {
+      const sandbox = await lone.prepareTask({ taskId: `proc-${randomBytes(6).toString('hex')}`, networkMode: 'bridge', containers: [{ name: 'app', portMappings: [] }] });
+      cleanup.push(() => lone.destroyTaskSandbox(sandbox));
+      const handle = await lone.startTask(sandbox, { name: 'app', image: 'host', command: ['sleep', '600'] });
+      cleanup.push(() => lone.destroyTask(handle));
+      return handle;
+    };
+    const handle = await task();
     const st = handle.driverState as { shimPid: number; pid: number };
     process.kill(st.shimPid, 'SIGKILL');
-    assert.equal(await driver.recoverTask(handle), true, 'the container outlives its shim');
+    assert.equal(await lone.recoverTask(handle), true, 'the container outlives its supervisor');
     process.kill(-st.pid, 'SIGKILL');
-    const exit = await driver.waitTask(handle, AbortSignal.timeout(30_000));
+    const exit = await lone.waitTask(handle, AbortSignal.timeout(30_000));
     assert.equal(exit.exitCode, undefined);
     assert.match(exit.reason ?? '', /exit code is unknown/);
+    const next = await task();
+    assert.notEqual((next.driverState as { shimPid: number }).shimPid, st.shimPid, 'a new daemon runs the next container');
+    await lone.stopTask(next, 5_000);
+    assert.equal((await lone.waitTask(next, AbortSignal.timeout(30_000))).exitCode, 143);
+  });
+
+  test('one supervisor daemon runs every container of a state dir', async () => {
+    const a = await run({ command: ['true'] });
+    assert.equal(a.exit.exitCode, 0);
+    const sandbox = await driver.prepareTask({ taskId: `proc-${randomBytes(6).toString('hex')}`, networkMode: 'bridge', containers: [{ name: 'x', portMappings: [] }, { name: 'y', portMappings: [] }] });
+    cleanup.push(() => driver.destroyTaskSandbox(sandbox));
+    const x = await driver.startTask(sandbox, { name: 'x', image: 'host', command: ['sleep', '600'] });
+    cleanup.push(() => driver.destroyTask(x));
+    const y = await driver.startTask(sandbox, { name: 'y', image: 'host', command: ['sleep', '600'] });
+    cleanup.push(() => driver.destroyTask(y));
+    assert.equal(x.driverState.shimPid, y.driverState.shimPid);
+    assert.notEqual(x.driverState.shimPid, x.driverState.pid);
+    await driver.stopTask(x, 5_000);
+    await driver.stopTask(y, 5_000);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The process driver: every container is a host process tree (its own session and process
- * group) supervised by a detached shim (`runtime/supervisor/`) that outlives Berth. Works on any Linux with
- * /proc, as any user; see runtime/README.md for what it can and cannot enforce.
+ * group) supervised by the state dir's supervisor daemon (`runtime/supervisor/`), which outlives
+ * Berth. Works on any Linux with /proc, as any user; see runtime/README.md for what it can and
+ * cannot enforce.
  */
 import { spawn } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, readlinkSync } from 'node:fs';
@@ -31,7 +32,7 @@ import { readLogFile } from '../logs.js';
 import type { ResolvedRuntimeOptions } from '../options.js';
 import { portEnvironment, type PortAllocator } from '../ports.js';
 import { resolveCommand } from './command.js';
-import { CLOCK_TICKS_PER_SECOND, isAlive, readProcStat, readShimExit, residentBytes, sessionMembers, signalSession, startShim, type ShimConfig } from '../supervisor/index.js';
+import { CLOCK_TICKS_PER_SECOND, isAlive, readShimExit, residentBytes, sessionMembers, signalSession, SupervisorClient, type ShimConfig } from '../supervisor/index.js';
 
 /** What the process driver needs from Berth. */
 export interface ProcessDriverOptions {
@@ -42,8 +43,10 @@ export interface ProcessDriverOptions {
 
 /** The process driver's part of a {@link TaskHandle}. */
 interface ProcessState {
+  /** The container's process (its session and process group leader) and its start time. */
   pid: number;
   startTicks: number;
+  /** The supervisor daemon running it (its pid and start time). */
   shimPid: number;
   shimStartTicks: number;
   exitPath: string;
@@ -51,7 +54,10 @@ interface ProcessState {
 }
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,255}$/;
+/** How often `waitTask` looks at the exit file when the daemon cannot tell it (it is gone, or another one runs). */
 const WAIT_POLL_MS = 100;
+/** While the daemon will report the exit, the exit file is still looked at this often (a safety net). */
+const WAIT_RECHECK_MS = 30_000;
 const KILL_WAIT_MS = 10_000;
 const CPU_SAMPLE_MS = 100;
 const EXEC_OUTPUT_LIMIT = 4096;
@@ -65,8 +71,11 @@ function state(handle: TaskHandle): ProcessState {
 export class ProcessDriver implements Driver {
   readonly name = 'process';
   private readonly lastCpu = new Map<string, { ticks: number; at: number }>();
+  private readonly supervisor: SupervisorClient;
 
-  constructor(private readonly options: ProcessDriverOptions) {}
+  constructor(private readonly options: ProcessDriverOptions) {
+    this.supervisor = SupervisorClient.for(options.runtime.stateDir);
+  }
 
   async fingerprint(): Promise<Fingerprint> {
     const attributes: Record<string, string> = {
@@ -140,13 +149,13 @@ export class ProcessDriver implements Driver {
       memoryLimitBytes: config.memoryLimitBytes,
       memoryCheckIntervalMs: this.options.runtime.memoryCheckIntervalMs,
     };
-    const { hello, shimPid, shimStartTicks } = await startShim(shimConfig, path.join(dir, 'shim.log'));
+    const { hello, supervisor } = await this.supervisor.start(shimConfig);
     if ('error' in hello) throw new DriverError('CannotStartContainerError', hello.error);
     const driverState: ProcessState = {
       pid: hello.pid,
       startTicks: hello.startTicks,
-      shimPid,
-      shimStartTicks,
+      shimPid: supervisor.pid,
+      shimStartTicks: supervisor.startTicks,
       exitPath,
       memoryLimitBytes: config.memoryLimitBytes ?? null,
     };
@@ -163,12 +172,24 @@ export class ProcessDriver implements Driver {
   }
 
   async waitTask(handle: TaskHandle, signal?: AbortSignal): Promise<ExitResult> {
+    const s = state(handle);
     for (;;) {
       signal?.throwIfAborted();
-      const exit = await this.exitOf(handle);
-      if (exit) return exit;
-      // Reject with the signal's own reason (a TimeoutError for AbortSignal.timeout), not sleep's AbortError.
-      await sleep(WAIT_POLL_MS, undefined, { signal }).catch(() => signal?.throwIfAborted());
+      // Heard from the daemon when it is the one running the container; else the exit file is polled.
+      const watch = await this.supervisor.watchExit(s.exitPath, { pid: s.shimPid, startTicks: s.shimStartTicks });
+      try {
+        const exit = await this.exitOf(handle);
+        if (exit) return exit;
+        if (watch) {
+          const heard = await watch.wait(WAIT_RECHECK_MS, signal);
+          if (heard) return heard;
+        } else {
+          // Reject with the signal's own reason (a TimeoutError for AbortSignal.timeout), not sleep's AbortError.
+          await sleep(WAIT_POLL_MS, undefined, { signal }).catch(() => signal?.throwIfAborted());
+        }
+      } finally {
+        watch?.cancel();
+      }
     }
   }
 
@@ -252,13 +273,15 @@ export class ProcessDriver implements Driver {
     return runWithTimeout(command, { env, cwd, uid: ids('Uid'), gid: ids('Gid') }, timeoutMs);
   }
 
-  /** How the container ended, or undefined while it runs (or its shim is still draining output). */
+  /** How the container ended, or undefined while it runs (or its supervisor is still draining output). */
   private async exitOf(handle: TaskHandle): Promise<ExitResult | undefined> {
     const s = state(handle);
     const read = () => readShimExit(s.exitPath);
     const exit = await read();
-    if (exit || isAlive(s.pid, s.startTicks) || isAlive(s.shimPid, s.shimStartTicks)) return exit;
-    // Both gone: the shim may have written the file just now; otherwise its record is lost (shim killed).
+    if (exit || isAlive(s.pid, s.startTicks)) return exit;
+    // The container is gone; a live supervisor writes its record once the output is drained, unless its directory went.
+    if (isAlive(s.shimPid, s.shimStartTicks) && existsSync(path.dirname(s.exitPath))) return undefined;
+    // Both gone: the supervisor may have written the file just now; otherwise its record is lost (supervisor killed).
     return (
       (await read()) ?? {
         oomKilled: false,

@@ -51,11 +51,17 @@ export function isAlive(pid: number, startTicks: number): boolean {
 
 /** Every live process whose session id is `session` (a container's tree: its leader is the session leader). */
 export function sessionMembers(session: number): ProcStat[] {
+  return membersOfSessions(new Set([session]));
+}
+
+/** Every live process of any of these sessions, found in one pass over /proc (the cost of one pass is the same for one session or a thousand). */
+export function membersOfSessions(sessions: ReadonlySet<number>): ProcStat[] {
   const out: ProcStat[] = [];
+  if (sessions.size === 0) return out;
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const s = readProcStat(Number(name));
-    if (s && s.session === session && s.state !== 'Z' && s.state !== 'X') out.push(s);
+    if (s && sessions.has(s.session) && s.state !== 'Z' && s.state !== 'X') out.push(s);
   }
   return out;
 }
@@ -72,8 +78,13 @@ export function residentBytes(pid: number): number {
 
 /** Sends a signal to every process of a session; returns how many it reached. */
 export function signalSession(session: number, signal: NodeJS.Signals): number {
+  return signalSessions(new Set([session]), signal);
+}
+
+/** Sends a signal to every process of any of these sessions (one pass over /proc); returns how many it reached. */
+export function signalSessions(sessions: ReadonlySet<number>, signal: NodeJS.Signals): number {
   let reached = 0;
-  for (const p of sessionMembers(session)) {
+  for (const p of membersOfSessions(sessions)) {
     try {
       process.kill(p.pid, signal);
       reached++;
