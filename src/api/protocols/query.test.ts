@@ -282,7 +282,7 @@ describe('awsQuery traits: locationName, flattened lists and maps, blobs', () =>
     assert.equal(
       queryResponseXml(traits, 'Put', shaped, 'req-1'),
       '<PutResponse xmlns="https://traits.example/doc/2020-01-01/"><PutResult>' +
-        '<OnWire>r&lt;&amp;&gt;&quot;&apos;&#xD;&#10;</OnWire><Flat>a</Flat><Flat>b</Flat><Named><Item>x</Item></Named>' +
+        '<OnWire>r&lt;&amp;&gt;"\'&#xD;&#10;</OnWire><Flat>a</Flat><Flat>b</Flat><Named><Item>x</Item></Named>' +
         '<FlatMap><Name>k</Name><Val>v</Val></FlatMap><Map><entry><key>m</key><value>n</value></entry></Map>' +
         '<Blob>aGk=</Blob><At>2024-05-01T12:00:00.000Z</At><Epoch>1714564800.5</Epoch><Ok>false</Ok><Ratio>NaN</Ratio>' +
         '</PutResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></PutResponse>',

@@ -7,21 +7,20 @@
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 /**
- * Escapes text for element content or a double-quoted attribute. Carriage returns and line
+ * Escapes text for element content, or, with `attribute`, for a double-quoted attribute. Carriage returns and line
  * feeds become character references, because an XML parser normalises a literal `\r\n` to `\n`
  * and the SDKs drop whitespace-only text; as references they arrive exactly as stored.
  * Characters XML cannot carry become U+FFFD.
  */
-export function escapeXml(text: string): string {
-  return text
+export function escapeXml(text: string, attribute = false): string {
+  const escaped = text
     .replace(NOT_XML, '\uFFFD')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
     .replace(/\r/g, '&#xD;')
     .replace(/\n/g, '&#10;');
+  return attribute ? escaped.replace(/"/g, '&quot;') : escaped;
 }
 
 /** An XML name the writer accepts: model member names and locationNames are all of this form. */
@@ -69,6 +68,6 @@ function checkName(name: string): string {
 
 function attributes(attrs: Record<string, string | undefined>): string {
   let out = '';
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out += ` ${checkName(k)}="${escapeXml(v)}"`;
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out += ` ${checkName(k)}="${escapeXml(v, true)}"`;
   return out;
 }
