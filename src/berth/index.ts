@@ -10,6 +10,8 @@ import { ApiServer } from '../api/index.js';
 import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } from '../config/index.js';
 import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
 import { createEcsService, StoppedTaskSweeper } from '../services/ecs/index.js';
+import { createElbv2 } from '../services/elbv2/index.js';
+import { createLoadBalancerEngine } from '../lb/index.js';
 import { createLogsService, createLogWriter, createRetentionSweeper } from '../services/logs/index.js';
 import { createSecretResolver, createSecretsManagerService } from '../services/secretsmanager/index.js';
 import { createParameterResolver, createSsmService } from '../services/ssm/index.js';
@@ -77,18 +79,21 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const scheduler = agent ? new ServiceScheduler({ store, scope, onTaskChange: () => agent.wake(), log }) : undefined;
     // The task metadata endpoint v4; its token key and port are kept in the store so URLs survive a restart.
     if (agent) metadata = new MetadataServer({ source: agent, tokenKey: metadataKey(store), port: await metadataPort(store, '127.0.0.1', log) });
+    // The Application Load Balancer: ELBv2 programs the data plane (lb/); BERTH_ELB_HOSTS_FILE names a hosts file to keep DNSNames in.
+    const elbv2 = createElbv2({ store, scope, engine: createLoadBalancerEngine(), hostsFile: process.env.BERTH_ELB_HOSTS_FILE || undefined, log });
     const api = new ApiServer({
       host: opts.host,
       port: opts.port,
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: () => scheduler?.wake() }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir })],
+      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: () => scheduler?.wake() }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
     });
     const manager = new Manager();
     manager.add('api', api);
+    manager.add('elbv2', elbv2.runnable);
     manager.add('logs-retention', createRetentionSweeper(store));
     // STOPPED tasks leave after an hour (BERTH_STOPPED_TASK_RETENTION_SECONDS), at most 100 per service.
     manager.add('stopped-task-retention', new StoppedTaskSweeper(store, { log }));

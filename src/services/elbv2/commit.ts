@@ -85,7 +85,7 @@ export class Committer {
   }
 
   /** Hands the data plane the committed state (also used at start-up); returns listeners that did not bind. */
-  async publish(): Promise<ListenerBindError[]> {
+  private async publish(): Promise<ListenerBindError[]> {
     const snapshot = this.opts.store.db.transaction(() => buildSnapshot(this.records))();
     this.syncHosts(snapshot);
     if (!this.opts.engine) return [];
@@ -104,9 +104,15 @@ export class Committer {
     }
   }
 
-  /** Waits for queued changes, then removes Berth's entries from the hosts file. */
+  /** Hands the data plane the committed state, in turn with queued changes (at start-up). */
+  resync(): Promise<ListenerBindError[]> {
+    return this.locked(() => this.publish());
+  }
+
+  /** Waits for queued changes, removes Berth's entries from the hosts file and closes the data plane. */
   async close(): Promise<void> {
     await this.locked(async () => {
+      await this.opts.engine?.close();
       try {
         this.opts.hosts?.write([]);
       } catch (err) {

@@ -47,7 +47,8 @@ export interface Elbv2 {
   service: ServiceDefinition;
   /**
    * On start, hands the data plane the stored configuration (listeners re-bind after a
-   * restart); on stop, removes Berth's hosts-file block.
+   * restart); on stop, closes the data plane (which it owns from then on) and removes Berth's
+   * hosts-file block.
    */
   runnable: Runnable;
 }
@@ -74,7 +75,7 @@ export function createElbv2(opts: Elbv2Options): Elbv2 {
   };
   const runnable: Runnable = {
     async start(signal: AbortSignal) {
-      await commit.publish();
+      await commit.resync();
       if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
       await commit.close();
     },

@@ -274,10 +274,10 @@ export class Records {
   childArns(lbArn: string): string[] {
     return this.store
       .prepare(
-        `SELECT arn FROM elbv2_listeners WHERE load_balancer_arn = ?1
-         UNION ALL SELECT r.arn FROM elbv2_rules r JOIN elbv2_listeners l ON l.arn = r.listener_arn WHERE l.load_balancer_arn = ?1`,
+        `SELECT arn FROM elbv2_listeners WHERE load_balancer_arn = @lb
+         UNION ALL SELECT r.arn FROM elbv2_rules r JOIN elbv2_listeners l ON l.arn = r.listener_arn WHERE l.load_balancer_arn = @lb`,
       )
       .pluck()
-      .all(lbArn) as string[];
+      .all({ lb: lbArn }) as string[];
   }
 }
