@@ -182,7 +182,19 @@ describe('awsQuery through a real ApiServer', () => {
     await assert.rejects(client.send(new DescribeLoadBalancersCommand({ PageSize: 0 })), (err: any) => {
       assert.equal(err.name, 'ValidationError');
       assert.equal(err.$metadata.httpStatusCode, 400);
-      assert.match(err.message, /^1 validation error detected: Value '0' at 'PageSize' failed to satisfy constraint: Member must have value greater than or equal to 1/);
+      assert.match(err.message, /^1 validation error detected: Value '0' at 'pageSize' failed to satisfy constraint: Member must have value greater than or equal to 1/);
+      return true;
+    });
+  });
+
+  it('SDK: validation messages name nested members as AWS does (lower camel case, .N.member)', async () => {
+    await assert.rejects(client.send(new CreateRuleCommand({ ListenerArn: 'arn:listener/web', Priority: 0, Conditions: [{ Field: 'path-pattern' }], Actions: [{ Order: 1 } as any] })), (err: any) => {
+      assert.equal(err.name, 'ValidationError');
+      assert.equal(
+        err.message,
+        "2 validation errors detected: Value '0' at 'priority' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
+          "Value null at 'actions.1.member.type' failed to satisfy constraint: Member must not be null",
+      );
       return true;
     });
   });

@@ -156,7 +156,10 @@ export class ApiServer {
     if (opModel.input) {
       const { value, problems } = checkInput(service.model, opModel.input.shape, call.input);
       if (problems.typeErrors.length) throw new SerializationError(problems.typeErrors[0]);
-      if (problems.constraintErrors.length) throw service.validationError(formatConstraintErrors(problems.constraintErrors));
+      if (problems.constraintErrors.length) {
+        const reword = protocol.rewordConstraintError;
+        throw service.validationError(formatConstraintErrors(reword ? problems.constraintErrors.map(reword) : problems.constraintErrors));
+      }
       input = value;
     }
     // Input is checked against the model first, as AWS's front end does, so bad input gets the

@@ -56,6 +56,11 @@ export interface Protocol {
   encodeOutput(call: ResolvedCall, output: unknown, requestId: string): OutgoingResponse;
   /** Writes an error the way AWS writes it for this protocol. */
   encodeError(error: BerthError, requestId: string, service?: ServiceDefinition): OutgoingResponse;
+  /**
+   * Rewords one of checkInput's constraint messages for this protocol's services, when their
+   * messages name members differently (awsQuery services say `pageSize` for `PageSize`).
+   */
+  rewordConstraintError?(message: string): string;
   /** How this protocol writes timestamps in output. */
   encodeTimestamp(d: Date): unknown;
 }

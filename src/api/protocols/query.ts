@@ -119,9 +119,28 @@ export function createQueryProtocol(services: readonly ServiceDefinition[], opti
         body: queryErrorXml(service?.model.metadata.xmlNamespace, type, modelled?.code ?? code, error.message, requestId),
       };
     },
+    rewordConstraintError,
     // Output keeps Date objects; the XML writer formats each per its member's timestampFormat.
     encodeTimestamp: (d) => d,
   };
+}
+
+/**
+ * AWS's query services name members in validation messages as their front end does, in lower
+ * camel case with list items as `.N.member`: "Value '0' at 'pageSize' failed to satisfy
+ * constraint" for the parameter `PageSize`, "Value null at 'conditions.1.member.field'".
+ * checkInput writes the model's names, so the path of each message is rewritten here.
+ */
+export function rewordConstraintError(message: string): string {
+  const marker = /( at ')([A-Za-z0-9_.\-]+)(' failed to satisfy constraint: )/g;
+  let last: RegExpExecArray | null = null;
+  for (let m = marker.exec(message); m; m = marker.exec(message)) last = m;
+  if (!last) return message;
+  const path = last[2]
+    .split('.')
+    .map((segment) => segment.charAt(0).toLowerCase() + segment.slice(1))
+    .join('.');
+  return message.slice(0, last.index) + last[1] + path + last[3] + message.slice(last.index + last[0].length);
 }
 
 /**
