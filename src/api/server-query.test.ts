@@ -24,7 +24,7 @@ import { ServiceError } from '../errors/index.js';
 import { loadServiceModel } from '../model/index.js';
 import { Store } from '../state/index.js';
 import { AWS_CLI_V2, TEST_CREDENTIALS } from '../../test/fixtures/berth.js';
-import { send, signRequest, type RawRequest } from '../../test/fixtures/sign.js';
+import { presignRequest, send, signRequest, type RawRequest } from '../../test/fixtures/sign.js';
 import { ApiServer } from './server.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 
@@ -318,6 +318,15 @@ describe('awsQuery through a real ApiServer', () => {
       assert.equal(m[1], code);
       assert.match(m[2], message);
     }
+  });
+
+  it('raw: a presigned GET (signature in the query string) is served', async () => {
+    const url = new URL(endpoint);
+    const req: RawRequest = { method: 'GET', host: url.host, path: '/', query: { Action: 'DescribeLoadBalancers', Version: '2015-12-01', 'Names.member.1': 'web' }, headers: { host: url.host }, body: Buffer.alloc(0) };
+    const r = await send(endpoint, await presignRequest(req, 300, { service: 'elasticloadbalancing', applyChecksum: false }));
+    assert.equal(r.status, 200, r.body);
+    assert.match(r.body, /^<DescribeLoadBalancersResponse xmlns="http:\/\/elasticloadbalancing\.amazonaws\.com\/doc\/2015-12-01\/"><DescribeLoadBalancersResult><LoadBalancers><member><LoadBalancerArn>arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer\/app\/web\/50dc6c495c0c9188<\/LoadBalancerArn>/);
+    assert.match(r.body, /<CreatedTime>2024-05-01T12:34:56\.789Z<\/CreatedTime>/);
   });
 
   it('raw: a bad signature on a query service is answered in the query format with its query code', async () => {

@@ -72,7 +72,11 @@ function wireName(model: ServiceModel, name: string, ref: MemberRef): string {
   return ref.locationName ?? name;
 }
 
+/** Deepest parameter name read, in dotted segments (recursive shapes could otherwise nest without end). */
+const MAX_SEGMENTS = 128;
+
 function readValue(model: ServiceModel, ref: MemberRef, node: ParamNode, at: string): unknown {
+  if (at.split('.').length > MAX_SEGMENTS) throw new InvalidQueryParameterError(`The parameter ${at.slice(0, 200)}... nests deeper than ${MAX_SEGMENTS} levels.`);
   const shape = model.shapes[ref.shape];
   switch (shape.type) {
     case 'structure':

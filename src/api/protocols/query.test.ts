@@ -218,8 +218,10 @@ const traits: ServiceModel = {
         FlatMap: { shape: 'FlatMap' },
         Blob: { shape: 'Blob' },
         At: { shape: 'Time' },
+        Tree: { shape: 'Node' },
       },
     },
+    Node: { type: 'structure', members: { Name: { shape: 'String' }, Child: { shape: 'Node' } } },
     PutOutput: {
       type: 'structure',
       members: {
@@ -292,6 +294,12 @@ describe('awsQuery traits: locationName, flattened lists and maps, blobs', () =>
       queryResponseXml(traits, 'Bare', { Ok: true }, 'req-2'),
       '<BareResponse xmlns="https://traits.example/doc/2020-01-01/"><Ok>true</Ok><ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></BareResponse>',
     );
+  });
+
+  it('reads a recursive shape, and refuses names nested deeper than any real input', () => {
+    assert.deepEqual(readQueryInput(traits, 'PutInput', [['Tree.Child.Child.Name', 'leaf']]), { Tree: { Child: { Child: { Name: 'leaf' } } } });
+    const deep = `Tree${'.Child'.repeat(500)}.Name`;
+    assert.throws(() => readQueryInput(traits, 'PutInput', [[deep, 'x']]), (err: Error) => err instanceof InvalidQueryParameterError && /nests deeper than 128 levels/.test(err.message));
   });
 
   it('never writes characters XML cannot carry', () => {
