@@ -5,9 +5,22 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 
+/** ALB's reason phrases where they differ from node's (ALB's pages use nginx's wording). */
+const ALB_REASONS: Record<number, string> = {
+  503: 'Service Temporarily Unavailable',
+  504: 'Gateway Time-out',
+  413: 'Request Entity Too Large',
+  414: 'Request-URI Too Large',
+};
+
+/** The reason phrase ALB uses for `status`. */
+export function reasonPhrase(status: number): string {
+  return ALB_REASONS[status] ?? STATUS_CODES[status] ?? '';
+}
+
 /** ALB's HTML body for `status` (e.g. "502 Bad Gateway"). */
 export function errorPage(status: number): string {
-  const title = `${status} ${STATUS_CODES[status] ?? ''}`.trim();
+  const title = `${status} ${reasonPhrase(status)}`.trim();
   return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
 }
 
@@ -29,7 +42,7 @@ export function sendElbResponse(
     ...options.headers,
   };
   if (options.close) headers.Connection = 'close';
-  res.writeHead(status, headers);
+  res.writeHead(status, reasonPhrase(status), headers);
   res.end(res.req?.method === 'HEAD' ? undefined : body);
 }
 

@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { rawBadRequest } from './error-pages.js';
+import { rawBadRequest, sendElbResponse } from './error-pages.js';
 import { handleRequest, type EngineContext, type ListenerState } from './request-handler.js';
 import { handleUpgrade } from './upgrade.js';
 
@@ -42,12 +42,21 @@ export class ListenerServer {
         this.inFlight--;
         if (this.closing) setImmediate(() => this.server.closeIdleConnections());
       });
-      handleRequest(this.ctx, current, req, res, this.closing);
+      try {
+        handleRequest(this.ctx, current, req, res, this.closing);
+      } catch {
+        // A bug must not take the listener (or Berth) down: ALB's internal error for this request.
+        sendElbResponse(res, 500, { close: true });
+      }
     });
     this.server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
       this.upgraded.add(socket);
       socket.on('close', () => this.upgraded.delete(socket));
-      handleUpgrade(this.ctx, this.state, req, socket, head);
+      try {
+        handleUpgrade(this.ctx, this.state, req, socket, head);
+      } catch {
+        socket.destroy();
+      }
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       // Node's parser refused the request (malformed, oversized head, ambiguous framing):

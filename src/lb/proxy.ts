@@ -18,6 +18,8 @@ export interface ProxyJob {
   res: ServerResponse;
   /** The request target as a path ("/a?b"). */
   path: string;
+  /** The client socket's address, read when the request arrived. */
+  clientAddress: string;
   group: TargetGroupRuntime;
   target: TargetRuntime;
   idleMs: number;
@@ -68,7 +70,7 @@ export function proxyRequest(job: ProxyJob): void {
   let headers: Record<string, string | string[]>;
   try {
     headers = upstreamRequestHeaders(req.rawHeaders, {
-      clientIp: req.socket.remoteAddress ?? '',
+      clientIp: job.clientAddress,
       listenerPort: job.listenerPort,
       xffMode: job.xffMode,
       dropInvalidHeaderFields: job.dropInvalidHeaderFields,

@@ -74,6 +74,8 @@ export function splitTarget(url: string): { path: string; query: string } {
 export function handleRequest(ctx: EngineContext, state: ListenerState, req: IncomingMessage, res: ServerResponse, closing: boolean): void {
   const { options } = ctx;
   const startedAt = options.now();
+  // Read once: the socket is detached from the request after the response ends.
+  const clientAddress = req.socket?.remoteAddress ?? '';
   if (closing) res.shouldKeepAlive = false;
   res.setHeader('Server', 'awselb/2.0');
   const log = (elbStatusCode: number, extra: Partial<AccessLogEntry> = {}) => {
@@ -82,7 +84,7 @@ export function handleRequest(ctx: EngineContext, state: ListenerState, req: Inc
       listenerArn: state.listener.arn,
       method: req.method ?? '',
       url: req.url ?? '',
-      clientAddress: req.socket.remoteAddress ?? '',
+      clientAddress,
       elbStatusCode,
       requestProcessingTime: (options.now() - startedAt) / 1000,
       ...extra,
@@ -102,7 +104,7 @@ export function handleRequest(ctx: EngineContext, state: ListenerState, req: Inc
     query,
     host,
     headers: req.headers,
-    sourceIp: req.socket.remoteAddress ?? '',
+    sourceIp: clientAddress,
   };
   const rule = matchRule(state.listener.rules, routing);
   const action: RuleAction | undefined = rule?.actions[rule.actions.length - 1];
@@ -126,7 +128,7 @@ export function handleRequest(ctx: EngineContext, state: ListenerState, req: Inc
       return;
     }
     case 'forward':
-      forward(ctx, state, action, req, res, path, query, log);
+      forward(ctx, state, action, req, res, path, query, clientAddress, log);
       return;
   }
 }
@@ -208,6 +210,7 @@ function forward(
   res: ServerResponse,
   path: string,
   query: string,
+  clientAddress: string,
   log: (status: number, extra?: Partial<AccessLogEntry>) => void,
 ): void {
   const choice = chooseForward(ctx, action, req.headers.cookie);
@@ -228,6 +231,7 @@ function forward(
     req,
     res,
     path: query ? `${path}?${query}` : path,
+    clientAddress,
     group,
     target,
     idleMs: ctx.options.ms(state.lb.idleTimeoutSeconds),

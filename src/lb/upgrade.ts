@@ -8,7 +8,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { countElbResponse } from './counters.js';
-import { errorPage } from './error-pages.js';
+import { errorPage, reasonPhrase } from './error-pages.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { chooseForward, malformedReason, splitTarget, type EngineContext, type ListenerState } from './request-handler.js';
 import { redirectLocation, redirectStatus } from './redirect.js';
@@ -17,7 +17,7 @@ import { matchRule, stripPort } from './routing.js';
 /** Writes a complete HTTP/1.1 response on a raw socket and closes it. */
 export function writeRawResponse(socket: Duplex, status: number, headers: Record<string, string> = {}, body = errorPage(status), contentType = 'text/html'): void {
   if (socket.destroyed) return;
-  const lines = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`, 'Server: awselb/2.0', `Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close'];
+  const lines = [`HTTP/1.1 ${status} ${reasonPhrase(status)}`, 'Server: awselb/2.0', `Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close'];
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   socket.end(lines.join('\r\n') + '\r\n\r\n' + body);
 }
@@ -25,10 +25,11 @@ export function writeRawResponse(socket: Duplex, status: number, headers: Record
 /** Handles an upgrade request on `state`. `track` registers the client socket with the listener. */
 export function handleUpgrade(ctx: EngineContext, state: ListenerState, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
+  const clientAddress = req.socket?.remoteAddress ?? '';
   if (malformedReason(req)) return writeRawResponse(socket, 400);
   const { path, query } = splitTarget(req.url ?? '/');
   const host = req.headers.host ?? '';
-  const rule = matchRule(state.listener.rules, { method: req.method ?? '', path, query, host, headers: req.headers, sourceIp: req.socket.remoteAddress ?? '' });
+  const rule = matchRule(state.listener.rules, { method: req.method ?? '', path, query, host, headers: req.headers, sourceIp: clientAddress });
   const action = rule?.actions[rule.actions.length - 1];
   if (!action) return writeRawResponse(socket, 503);
   if (action.type === 'fixed-response') {
@@ -56,7 +57,7 @@ export function handleUpgrade(ctx: EngineContext, state: ListenerState, req: Inc
     end();
   });
   const headers = upstreamRequestHeaders(req.rawHeaders, {
-    clientIp: req.socket.remoteAddress ?? '',
+    clientIp: clientAddress,
     listenerPort: state.boundPort,
     xffMode: state.lb.xffHeaderProcessingMode,
     dropInvalidHeaderFields: state.lb.dropInvalidHeaderFields,
