@@ -359,9 +359,23 @@ describe('awsQuery through a real ApiServer', () => {
     }
   }
 
+  // Debian's AWS CLI v2 (2.9) speaks awsQuery to CloudWatch; newer CLIs and botocore prefer rpcv2Cbor.
+  const v2Skip = existsSync(AWS_CLI_V2) ? false : `the AWS CLI v2 is not installed at ${AWS_CLI_V2}`;
+  it('AWS CLI v2: cloudwatch put-metric-data with dimensions and list-metrics speak awsQuery', { skip: v2Skip }, async () => {
+    const put = await cli(AWS_CLI_V2, ['cloudwatch', 'put-metric-data', '--namespace', 'Berth/Test', '--metric-name', 'Hits', '--value', '2.5', '--unit', 'Count', '--timestamp', '2024-05-01T12:00:00Z', '--dimensions', 'Service=web,Cluster=c1']);
+    assert.equal(put.code, 0, put.stderr);
+    assert.deepEqual(cloudwatch.seen.at(-1), {
+      Namespace: 'Berth/Test',
+      MetricData: [{ MetricName: 'Hits', Value: 2.5, Unit: 'Count', Timestamp: new Date('2024-05-01T12:00:00Z'), Dimensions: [{ Name: 'Service', Value: 'web' }, { Name: 'Cluster', Value: 'c1' }] }],
+    });
+    const list = await cli(AWS_CLI_V2, ['cloudwatch', 'list-metrics']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(JSON.parse(list.stdout).Metrics.at(-1), { Namespace: 'Berth/Test', MetricName: 'Hits', Dimensions: [{ Name: 'Service', Value: 'web' }, { Name: 'Cluster', Value: 'c1' }] });
+  });
+
   const clis: [string, string, string | false][] = [
     ['v1', 'aws', false],
-    ['v2', AWS_CLI_V2, existsSync(AWS_CLI_V2) ? false : `the AWS CLI v2 is not installed at ${AWS_CLI_V2}`],
+    ['v2', AWS_CLI_V2, v2Skip],
   ];
   for (const [label, bin, skip] of clis) {
     it(`AWS CLI ${label}: describe-load-balancers, create-rule with nested input, and an error`, { skip }, async () => {
