@@ -67,8 +67,11 @@ export interface Backend {
   hits: number;
   /** Distinct client connections seen (health checks excluded). */
   connections: Set<unknown>;
-  /** What /health answers (default 200). */
-  healthStatus: number;
+  /** What /health answers (default 200); 'hang' never answers. */
+  healthStatus: number | 'hang';
+  /** Health checks received, with the User-Agent of the last. */
+  healthChecks: number;
+  healthUserAgent?: string;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ export async function startBackend(name: string, handler?: (req: http.IncomingMe
     hits: 0,
     connections: new Set(),
     healthStatus: 200,
+    healthChecks: 0,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -89,7 +93,9 @@ export async function startBackend(name: string, handler?: (req: http.IncomingMe
   };
   server.on('request', (req, res) => {
     if (req.url === '/health') {
-      res.writeHead(b.healthStatus).end();
+      b.healthChecks++;
+      b.healthUserAgent = req.headers['user-agent'];
+      if (b.healthStatus !== 'hang') res.writeHead(b.healthStatus).end();
       return;
     }
     b.hits++;
