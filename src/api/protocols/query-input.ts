@@ -72,8 +72,8 @@ function wireName(model: ServiceModel, name: string, ref: MemberRef): string {
   return ref.locationName ?? name;
 }
 
-/** Deepest parameter name read, in dotted segments (recursive shapes could otherwise nest without end). */
-const MAX_SEGMENTS = 128;
+/** Deepest parameter name read, in dotted segments: recursive shapes could otherwise nest without end, and checkInput allows 64 levels. */
+const MAX_SEGMENTS = 64;
 
 function readValue(model: ServiceModel, ref: MemberRef, node: ParamNode, at: string): unknown {
   if (at.split('.').length > MAX_SEGMENTS) throw new InvalidQueryParameterError(`The parameter ${at.slice(0, 200)}... nests deeper than ${MAX_SEGMENTS} levels.`);

@@ -299,7 +299,7 @@ describe('awsQuery traits: locationName, flattened lists and maps, blobs', () =>
   it('reads a recursive shape, and refuses names nested deeper than any real input', () => {
     assert.deepEqual(readQueryInput(traits, 'PutInput', [['Tree.Child.Child.Name', 'leaf']]), { Tree: { Child: { Child: { Name: 'leaf' } } } });
     const deep = `Tree${'.Child'.repeat(500)}.Name`;
-    assert.throws(() => readQueryInput(traits, 'PutInput', [[deep, 'x']]), (err: Error) => err instanceof InvalidQueryParameterError && /nests deeper than 128 levels/.test(err.message));
+    assert.throws(() => readQueryInput(traits, 'PutInput', [[deep, 'x']]), (err: Error) => err instanceof InvalidQueryParameterError && /nests deeper than 64 levels/.test(err.message));
   });
 
   it('never writes characters XML cannot carry', () => {
