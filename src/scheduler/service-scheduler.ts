@@ -105,7 +105,7 @@ export class ServiceScheduler {
       const now = deps.now();
       const tasks = readServiceTasks(deps, clusterArn, s);
       const room = this.room(s);
-      if (s.schedulingStrategy === 'DAEMON') setDaemonDesiredCount(s, room, now);
+      if (s.schedulingStrategy === 'DAEMON' && s.status === 'ACTIVE') setDaemonDesiredCount(s, room, now);
       const actions = decideService(serviceInput(s, tasks, now.getTime(), room));
       const primaryId = s.deployments.find((d) => d.status === 'PRIMARY')?.id ?? '';
 
@@ -238,7 +238,8 @@ export function serviceInput(s: ServiceRecord, tasks: readonly TaskRecord[], now
 /** How many of the service's tasks Berth's host holds (the decision's `capacity`). */
 function capacityOf(s: ServiceRecord, room: ServiceRoom | undefined): number {
   const holds = room?.holds ?? Infinity;
-  if (s.schedulingStrategy === 'DAEMON') return Math.min(1, holds);
+  // A deleted (DRAINING) daemon wants no task: its target is the capacity, so the capacity is 0.
+  if (s.schedulingStrategy === 'DAEMON') return s.status === 'ACTIVE' ? Math.min(1, holds) : 0;
   return holds === Infinity ? UNLIMITED : holds;
 }
 
