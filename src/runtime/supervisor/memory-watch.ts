@@ -3,7 +3,7 @@
  * container of a daemon, which sums the resident memory of each watched session (found in one
  * pass over /proc) and reports the sessions over their limit.
  */
-import { membersOfSessions, residentBytes } from './proc.js';
+import { membersOfSessions, pageSize } from './proc.js';
 
 interface Watched {
   limitBytes: number;
@@ -40,8 +40,10 @@ export class MemoryWatch {
   }
 
   private check(): void {
+    // RSS from the same /proc/<pid>/stat read that finds the session's members: one read per process.
     const rss = new Map<number, number>();
-    for (const p of membersOfSessions(new Set(this.watched.keys()))) rss.set(p.session, (rss.get(p.session) ?? 0) + residentBytes(p.pid));
+    const page = pageSize();
+    for (const p of membersOfSessions(new Set(this.watched.keys()))) rss.set(p.session, (rss.get(p.session) ?? 0) + p.rssPages * page);
     for (const [session, w] of this.watched) if ((rss.get(session) ?? 0) > w.limitBytes) this.exceeded(session);
   }
 }

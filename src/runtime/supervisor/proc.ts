@@ -2,10 +2,24 @@
  * Reading Linux's /proc: process start times (to tell a reused pid apart), the processes of a
  * session (a container's process tree), their CPU ticks and resident memory.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
 /** Clock ticks per second of /proc times (USER_HZ; 100 on every Linux Berth targets). */
 export const CLOCK_TICKS_PER_SECOND = 100;
+
+let pageBytes: number | undefined;
+/** The size of a memory page in bytes (`getconf PAGESIZE`, asked once; 4096 if it cannot be). */
+export function pageSize(): number {
+  if (pageBytes === undefined) {
+    try {
+      pageBytes = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) || 4096;
+    } catch {
+      pageBytes = 4096;
+    }
+  }
+  return pageBytes;
+}
 
 /** The fields of /proc/<pid>/stat Berth uses. */
 export interface ProcStat {
@@ -19,6 +33,8 @@ export interface ProcStat {
   cpuTicks: number;
   /** Start time in clock ticks after boot: with the pid, identifies one process for ever. */
   startTicks: number;
+  /** Resident set size in pages (see {@link pageSize}). */
+  rssPages: number;
 }
 
 /** Reads /proc/<pid>/stat; undefined when the process does not exist. */
@@ -40,6 +56,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
     session: n(6),
     cpuTicks: n(14) + n(15) + n(16) + n(17),
     startTicks: n(22),
+    rssPages: n(24),
   };
 }
 
