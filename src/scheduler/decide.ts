@@ -52,6 +52,11 @@ export interface TaskObservation {
   /** Whether the task ever reached RUNNING. */
   reachedRunning: boolean;
   /**
+   * Whether an essential container of the task has a container health check: such a task counts as
+   * healthy only once HEALTHY (ECS, DeploymentConfiguration.minimumHealthyPercent). Default false.
+   */
+  healthChecked?: boolean;
+  /**
    * Set by the apply step once a decision listed this STOPPED task in `acknowledge`: its failure
    * (if any) is counted, so later rounds ignore it.
    */
@@ -84,6 +89,11 @@ export interface ServiceInput {
   /** Epoch milliseconds. */
   now: number;
   backoff?: BackoffOptions;
+  /**
+   * How long after reaching RUNNING a task without a container health check starts to count toward
+   * minimumHealthyPercent (ECS waits 40 s when there is no load balancer). Default 0.
+   */
+  unmonitoredCountsAfterMs?: number;
 }
 
 /** Why the scheduler stops a task without replacing it. */
@@ -139,11 +149,24 @@ export function targetCount(service: ServiceDesired, capacity: number): number {
 
 const live = (t: TaskObservation) => t.lastStatus !== 'STOPPED';
 const wanted = (t: TaskObservation) => live(t) && t.desiredStatus === 'RUNNING';
-/** A task counted toward minimumHealthyPercent: RUNNING, meant to keep running, not UNHEALTHY. */
-export const isHealthy = (t: TaskObservation): boolean => wanted(t) && t.lastStatus === 'RUNNING' && t.healthStatus !== 'UNHEALTHY';
-const failedToStart = (t: TaskObservation) =>
-  !t.reachedRunning && t.stopCode !== 'ServiceSchedulerInitiated' && t.stopCode !== 'UserInitiated';
+/**
+ * A healthy task: RUNNING, meant to keep running, and HEALTHY when it has a container health check
+ * (not UNHEALTHY when it has none). A rollout completes only on healthy tasks.
+ */
+export const isHealthy = (t: TaskObservation): boolean =>
+  wanted(t) && t.lastStatus === 'RUNNING' && (t.healthChecked ? t.healthStatus === 'HEALTHY' : t.healthStatus !== 'UNHEALTHY');
+/** A healthy task that counts toward minimumHealthyPercent: one without a health check only `unmonitoredCountsAfterMs` after it started. */
+const countsHealthy = (t: TaskObservation, now: number, afterMs: number): boolean =>
+  isHealthy(t) && (t.healthChecked || afterMs <= 0 || now - (t.startedAt ?? now) >= afterMs);
+const stoppedByScheduler = (t: TaskObservation) => t.stopCode === 'ServiceSchedulerInitiated' || t.stopCode === 'UserInitiated';
+const failedToStart = (t: TaskObservation) => !t.reachedRunning && !stoppedByScheduler(t);
 const failedHealth = (t: TaskObservation) => t.healthStatus === 'UNHEALTHY' && t.stopCode !== 'UserInitiated';
+/**
+ * A failed task as the circuit breaker counts it (Deployment.failedTasks): one that stopped on its
+ * own (never reached RUNNING, or its essential container exited) or failed its health checks. A
+ * healthy task of the deployment resets the count (see the breaker step).
+ */
+const failedForBreaker = (t: TaskObservation) => !stoppedByScheduler(t) || failedHealth(t);
 
 /** Stop preference: tasks not yet RUNNING, then unhealthy ones, then the newest. */
 function stopFirst(a: TaskObservation, b: TaskObservation): number {
@@ -165,14 +188,19 @@ export function decideService(input: ServiceInput): ServiceActions {
 
   // 1. Count what stopped since the last round: failedTasks per deployment, the start throttle.
   const newlyStopped = tasks.filter((t) => t.lastStatus === 'STOPPED' && !t.acknowledged);
+  /** Deployments with a healthy task now: the circuit breaker does not count their failures. */
+  const succeeding = new Set(tasks.filter(isHealthy).map((t) => t.startedBy));
   let newStartFailures = 0;
   for (const t of newlyStopped) {
     out.acknowledge.push(t.taskArn);
     if (failedToStart(t)) newStartFailures++;
     const d = deployments.find((x) => x.id === t.startedBy);
-    if (d && (failedToStart(t) || failedHealth(t))) update(d.id, { failedTasks: (updates.get(d.id)?.failedTasks ?? d.failedTasks) + 1 });
+    if (d && failedForBreaker(t) && !succeeding.has(d.id)) update(d.id, { failedTasks: (updates.get(d.id)?.failedTasks ?? d.failedTasks) + 1 });
   }
-  const throttle = nextThrottle(input, newStartFailures);
+  // ECS: "once a service deployment has one or more successfully running tasks, the failed task
+  // count resets to zero" — and failures are not counted while it has one.
+  for (const d of deployments) if (succeeding.has(d.id) && d.failedTasks > 0 && d.rolloutState === 'IN_PROGRESS') update(d.id, { failedTasks: 0 });
+  const throttle = nextThrottle(input, newStartFailures, primary);
   if (throttle.notBefore > now && input.throttle.notBefore <= now) out.events.push(say.throttledEvent(name));
   out.throttle = throttle;
 
@@ -188,6 +216,9 @@ export function decideService(input: ServiceInput): ServiceActions {
       if (back) {
         out.rollback = { failedDeploymentId: primary.id, toDeploymentId: back.id, taskDefinition: back.taskDefinition };
         out.events.push(say.rollingBackEvent(name, back.id));
+        // The rollback is a new deployment: ECS resumes normal behaviour after an update.
+        out.throttle = { ...NO_THROTTLE };
+        out.events = out.events.filter((e) => e !== say.throttledEvent(name));
       }
     }
   }
@@ -214,14 +245,16 @@ export function decideService(input: ServiceInput): ServiceActions {
     .sort((a, b) => rankOf(byAge, a.startedBy) - rankOf(byAge, b.startedBy) || stopFirst(a, b));
   const ceiling = maxTasks(target, cfg.maximumPercent);
   const floor = minHealthyTasks(target, cfg.minimumHealthyPercent);
-  let stopBudget = tasks.filter(isHealthy).length - floor;
+  const countAfterMs = input.unmonitoredCountsAfterMs ?? 0;
+  const counted = (t: TaskObservation) => countsHealthy(t, now, countAfterMs);
+  let stopBudget = tasks.filter(counted).length - floor;
   const candidates: { task: TaskObservation; reason: StopReason }[] = [
     ...others.map((task) => ({ task, reason: 'deployment' as const })),
     ...[...mine].sort(stopFirst).slice(0, Math.max(0, mine.length - target)).map((task) => ({ task, reason: 'scale-in' as const })),
   ];
   let blockedStops = 0;
   for (const c of candidates) {
-    if (isHealthy(c.task)) {
+    if (counted(c.task)) {
       if (stopBudget <= 0) {
         blockedStops++;
         continue;
@@ -238,11 +271,14 @@ export function decideService(input: ServiceInput): ServiceActions {
   if (primary && toPlace > 0) out.place[primary.id] = toPlace;
   if (!throttled && toPlace < missing) {
     const capacityRoom = input.capacity - liveCount;
-    const inFlight = tasks.some((t) => live(t) && (t.lastStatus !== 'RUNNING' || t.desiredStatus === 'STOPPED'));
+    // In flight: starting, stopping, or RUNNING but not yet counted healthy (health checks pending).
+    const inFlight = tasks.some((t) => live(t) && (t.lastStatus !== 'RUNNING' || t.desiredStatus === 'STOPPED' || (t.healthStatus !== 'UNHEALTHY' && !counted(t))));
     if (capacityRoom < ceiling - liveCount && capacityRoom < missing) out.events.push(say.noCapacityEvent(name, input.unplaced));
     else if (blockedStops > 0 && out.stop.length === 0 && out.replace.length === 0 && !inFlight) out.events.push(say.deploymentConfigurationStallEvent(name));
   }
   const stopped = [...out.stop.map((s) => s.taskArn), ...out.replace.map((r) => r.taskArn)];
+  for (const r of out.replace) out.events.push(say.failedHealthChecksEvent(name, r.taskArn));
+  for (const s of out.stop) if (s.reason === 'unhealthy') out.events.push(say.failedHealthChecksEvent(name, s.taskArn));
   if (stopped.length > 0) out.events.push(say.stoppedTasksEvent(name, stopped));
 
   // 5. Rollout state: COMPLETED once the PRIMARY alone runs `target` healthy tasks; drained deployments go INACTIVE.
@@ -276,9 +312,13 @@ export function rollbackTarget(deployments: readonly DeploymentView[], failed: D
     .sort((a, b) => b.createdAt - a.createdAt)[0];
 }
 
-/** The throttle after this round: failures to start push `notBefore` out; a task RUNNING since the last failure resets it. */
-function nextThrottle(input: ServiceInput, newFailures: number): ThrottleState {
+/**
+ * The throttle after this round: failures to start push `notBefore` out; a task RUNNING since the
+ * last failure, or a PRIMARY deployment made since then (an update, a rollback), resets it.
+ */
+function nextThrottle(input: ServiceInput, newFailures: number, primary: DeploymentView | undefined): ThrottleState {
   const prev = input.throttle;
+  if (newFailures === 0 && prev.consecutiveFailures > 0 && primary && primary.createdAt >= prev.lastFailureAt) return { ...NO_THROTTLE };
   if (newFailures > 0) {
     const consecutiveFailures = prev.consecutiveFailures + newFailures;
     return { consecutiveFailures, lastFailureAt: input.now, notBefore: input.now + backoffMs(consecutiveFailures, compileBackoffOptions(input.backoff)) };

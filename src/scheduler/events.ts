@@ -20,6 +20,11 @@ export function stoppedTasksEvent(service: string, taskArns: readonly string[]):
   return `(service ${service}) has stopped ${taskArns.length} running tasks: ${taskList(taskArns.map(taskIdOf))}.`;
 }
 
+/** `(service NAME) (task ID) failed container health checks.` — before the task is stopped for it. */
+export function failedHealthChecksEvent(service: string, taskArn: string): string {
+  return `(service ${service}) (task ${taskIdOf(taskArn)}) failed container health checks.`;
+}
+
 /** `(service NAME) has reached a steady state.` */
 export function steadyStateEvent(service: string): string {
   return `(service ${service}) has reached a steady state.`;

@@ -31,10 +31,15 @@ import type { Store } from '../state/index.js';
 import { TagStore } from '../tagging/index.js';
 import { decideService, NO_THROTTLE, type ServiceActions, type ServiceInput, type TaskObservation } from './decide.js';
 import * as say from './events.js';
-import { WakeSignal } from '../reconcile/index.js';
+import { WakeSignal, type WakeReason } from '../reconcile/index.js';
+
+/** The key a wake-up names a service by. */
+const serviceKey = (clusterArn: string, serviceName: string): string => `${clusterArn}|${serviceName}`;
 
 /** The most events a service keeps (ECS shows the newest 100). */
 export const MAX_SERVICE_EVENTS = 100;
+/** ECS counts a task without a container health check toward minimumHealthyPercent 40 s after RUNNING. */
+const UNMONITORED_COUNTS_AFTER_MS = 40_000;
 /** Capacity of Berth's one host for a REPLICA service: placement is not limited by it. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
@@ -47,6 +52,11 @@ export interface ServiceSchedulerOptions {
   onTaskChange?: () => void;
   /** How often every service is looked at even without a wake-up. Default 1000 ms. */
   pollMs?: number;
+  /**
+   * How long after RUNNING a task with no container health check starts to count toward
+   * minimumHealthyPercent. Default 40 s, as ECS waits for services without a load balancer.
+   */
+  unmonitoredCountsAfterMs?: number;
   /** Where the scheduler reports what it could not do. Default stderr. */
   log?: (line: string) => void;
   /** The clock. */
@@ -65,24 +75,34 @@ export class ServiceScheduler {
     this.log = options.log ?? ((l) => process.stderr.write(l + '\n'));
   }
 
-  /** Asks the loop to look at every service now (after the caller's transaction commits). */
-  wake(): void {
-    this.wakeSignal.wake();
+  /**
+   * Asks the loop to look now (after the caller's transaction commits) at the service of `task`, or
+   * at every service when no task is given or the task belongs to none. The poll looks at every
+   * service anyway, so a narrowed wake-up never leaves a service behind for longer than `pollMs`.
+   */
+  wake(task?: { clusterArn: string; serviceName?: string }): void {
+    this.wakeSignal.wake(task?.serviceName ? serviceKey(task.clusterArn, task.serviceName) : undefined);
   }
 
   /** Reconciles every service until `signal` aborts; what it finds on start is carried on. */
   async start(signal: AbortSignal): Promise<void> {
+    let reason: WakeReason = { all: true, keys: new Set() };
     while (!signal.aborted) {
-      this.reconcileAll();
-      await this.wakeSignal.wait(signal);
+      this.reconcileAll(reason.all ? undefined : reason.keys);
+      reason = await this.wakeSignal.wait(signal);
     }
   }
 
-  /** One round for every ACTIVE or DRAINING service; a failing service does not hold up the others. */
-  reconcileAll(): void {
-    const rows = this.options.store
-      .prepare(`SELECT arn, cluster_arn AS clusterArn FROM ecs_services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY created_at, arn`)
-      .all() as { arn: string; clusterArn: string }[];
+  /**
+   * One round for every ACTIVE or DRAINING service (only those in `only`, keys made by
+   * {@link serviceKey}, when given); a failing service does not hold up the others.
+   */
+  reconcileAll(only?: ReadonlySet<string>): void {
+    const rows = (
+      this.options.store
+        .prepare(`SELECT arn, cluster_arn AS clusterArn, name FROM ecs_services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY created_at, arn`)
+        .all() as { arn: string; clusterArn: string; name: string }[]
+    ).filter((r) => !only || only.has(serviceKey(r.clusterArn, r.name)));
     let tasksChanged = false;
     for (const row of rows) {
       try {
@@ -106,7 +126,8 @@ export class ServiceScheduler {
       const tasks = readServiceTasks(deps, clusterArn, s);
       const room = this.room(s);
       if (s.schedulingStrategy === 'DAEMON' && s.status === 'ACTIVE') setDaemonDesiredCount(s, room, now);
-      const actions = decideService(serviceInput(s, tasks, now.getTime(), room));
+      const input = serviceInput(s, tasks, now.getTime(), room, healthCheckedLookup(deps));
+      const actions = decideService({ ...input, unmonitoredCountsAfterMs: this.options.unmonitoredCountsAfterMs ?? UNMONITORED_COUNTS_AFTER_MS });
       const primaryId = s.deployments.find((d) => d.status === 'PRIMARY')?.id ?? '';
 
       const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
@@ -193,7 +214,13 @@ export class ServiceScheduler {
 }
 
 /** What the decision sees of a stored service and its tasks. */
-export function serviceInput(s: ServiceRecord, tasks: readonly TaskRecord[], now: number, room?: ServiceRoom): ServiceInput {
+export function serviceInput(
+  s: ServiceRecord,
+  tasks: readonly TaskRecord[],
+  now: number,
+  room?: ServiceRoom,
+  healthChecked: (taskDefinitionArn: string) => boolean = () => false,
+): ServiceInput {
   const acknowledged = new Set(s.scheduler?.acknowledged ?? []);
   const cfg = s.deploymentConfiguration;
   return {
@@ -223,6 +250,7 @@ export function serviceInput(s: ServiceRecord, tasks: readonly TaskRecord[], now
         startedAt: t.startedAt === undefined ? undefined : Date.parse(t.startedAt),
         stopCode: t.stopCode,
         reachedRunning: t.startedAt !== undefined,
+        healthChecked: healthChecked(t.taskDefinitionArn),
         acknowledged: acknowledged.has(t.taskArn),
       }),
     ),
@@ -232,6 +260,23 @@ export function serviceInput(s: ServiceRecord, tasks: readonly TaskRecord[], now
     unplaced: room?.unsatisfied ? { containerInstanceId: room.containerInstanceId, error: room.unsatisfied } : undefined,
     throttle: s.scheduler?.throttle ?? { ...NO_THROTTLE },
     now,
+  };
+}
+
+/** Whether a task definition has an essential container with a health check (memoized for one round). */
+function healthCheckedLookup(deps: EcsDeps): (taskDefinitionArn: string) => boolean {
+  const memo = new Map<string, boolean>();
+  return (arn) => {
+    let checked = memo.get(arn);
+    if (checked === undefined) {
+      try {
+        checked = requireTaskDefinition(deps, arn).containerDefinitions.some((c) => c.essential !== false && c.healthCheck !== undefined);
+      } catch {
+        checked = false;
+      }
+      memo.set(arn, checked);
+    }
+    return checked;
   };
 }
 
