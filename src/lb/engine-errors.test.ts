@@ -125,6 +125,17 @@ describe('responses the load balancer makes', () => {
     await waitFor('460 logged', () => log.some((e) => e.url === '/hang-460' && e.elbStatusCode === 460));
     assert.equal(engine.counters(groups.hangs.arn)!.elbResponses['4xx'], before + 1);
   });
+  it('closes a keep-alive client connection left idle for the idle timeout', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    socket.on('data', (c) => (data += c));
+    const closed = new Promise<void>((r) => socket.on('close', () => r()));
+    socket.on('error', () => {});
+    socket.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor('answer', () => data.includes('"name":"good"'));
+    assert.ok(!/connection: close/i.test(data), 'the connection was kept alive after the response');
+    await closed; // 20 s scaled by 0.05; the test's own timeout bounds it
+  });
   it('counts target responses and their response time', async () => {
     const before = engine.counters(groups.good.arn)!;
     await http1.get(`${base}/count`);
@@ -150,6 +161,9 @@ describe('responses the load balancer makes', () => {
     it('duplicate differing Content-Length', () =>
       refused('CL,CL', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 10\r\n\r\nabc'));
     it('obfuscated Transfer-Encoding', () => refused('TE obfuscated', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n'));
+    it('an unknown Transfer-Encoding coding (node lets it through; the load balancer must not)', () =>
+      refused('TE gzip', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc'));
+    it('Transfer-Encoding in HTTP/1.0', () => refused('1.0 TE', 'POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'));
     it('space before the header colon', () => refused('space', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 3\r\n\r\nabc'));
     it('a malformed request line', () => refused('request line', 'GET\r\n\r\n'));
     it('a request line over 16 KiB', () => refused('long line', `GET /${'a'.repeat(17 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`));

@@ -53,7 +53,14 @@ export function malformedReason(req: IncomingMessage): string | undefined {
     }
   }
   // Request smuggling: a body framed two ways is refused, never guessed (RFC 9112 section 6.3).
-  if (contentLengths > 0 && req.headers['transfer-encoding'] !== undefined) return 'both Content-Length and Transfer-Encoding';
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined) {
+    if (contentLengths > 0) return 'both Content-Length and Transfer-Encoding';
+    // Node's parser lets an unknown coding ("xchunked") through and reads the body to the end of
+    // the connection; a proxy must not guess, and HTTP/1.0 has no chunked framing at all.
+    if (te.trim().toLowerCase() !== 'chunked') return `unsupported Transfer-Encoding ${te}`;
+    if (req.httpVersion === '1.0') return 'Transfer-Encoding in an HTTP/1.0 request';
+  }
   return undefined;
 }
 
