@@ -155,6 +155,45 @@ describe('replacement', () => {
   });
 });
 
+describe('health checks and minimumHealthyPercent', () => {
+  const checked = { healthChecked: true };
+  it('counts a task with a container health check only once HEALTHY', () => {
+    const old = tasks(3, V1, checked);
+    const starting = tasks(3, V2, { ...checked, healthStatus: 'UNKNOWN', startedAt: NOW - 1000 });
+    const deployments = [dep(V2, 'PRIMARY', { desiredCount: 3 }), dep(V1, 'ACTIVE')];
+    const waiting = decideService(input({ desired: 3, deployments, tasks: [...old, ...starting] }));
+    assert.deepEqual(waiting.stop, [], 'RUNNING but not yet HEALTHY: the old tasks keep serving');
+    assert.deepEqual(waiting.place, {});
+    assert.deepEqual(waiting.events, [], 'health checks pending is not a stall');
+    assert.deepEqual(waiting.deploymentUpdates, [], 'not COMPLETED before the new tasks are HEALTHY');
+    const healthy = starting.map((t) => ({ ...t, healthStatus: 'HEALTHY' as const }));
+    const go = decideService(input({ desired: 3, deployments, tasks: [...old, ...healthy] }));
+    assert.deepEqual(go.stop.map((x) => x.taskArn).sort(), old.map((t) => t.taskArn).sort());
+  });
+  it('counts a task without a health check once it has run unmonitoredCountsAfterMs (ECS: 40 s)', () => {
+    const old = tasks(2, V1, { startedAt: NOW - 3_600_000 });
+    const deployments = [dep(V2, 'PRIMARY', { desiredCount: 2 }), dep(V1, 'ACTIVE')];
+    const young = tasks(2, V2, { healthStatus: 'UNKNOWN', startedAt: NOW - 39_999 });
+    const a = decideService(input({ desired: 2, deployments, tasks: [...old, ...young], unmonitoredCountsAfterMs: 40_000 }));
+    assert.deepEqual(a.stop, []);
+    const grown = young.map((t) => ({ ...t, startedAt: NOW - 40_000 }));
+    const b = decideService(input({ desired: 2, deployments, tasks: [...old, ...grown], unmonitoredCountsAfterMs: 40_000 }));
+    assert.equal(b.stop.length, 2);
+  });
+  it('stops an old task that is not yet counted without touching the floor', () => {
+    const deployments = [dep(V2, 'PRIMARY', { desiredCount: 1 }), dep(V1, 'ACTIVE')];
+    const notYet = task(V1, { ...checked, healthStatus: 'UNKNOWN' });
+    const a = decideService(input({ desired: 1, max: 100, deployments, tasks: [notYet] }));
+    assert.deepEqual(a.stop, [{ taskArn: notYet.taskArn, reason: 'deployment' }]);
+  });
+  it('says which task failed its health checks before saying it stopped it', () => {
+    const sick = task(V1, { ...checked, healthStatus: 'UNHEALTHY', startedAt: NOW - 60_000 });
+    const a = decideService(input({ desired: 2, tasks: [task(V1, checked), sick] }));
+    const id = sick.taskArn.slice(sick.taskArn.lastIndexOf('/') + 1);
+    assert.deepEqual(a.events.slice(0, 2), [`(service web) (task ${id}) failed container health checks.`, `(service web) has stopped 1 running tasks: (task ${id}).`]);
+  });
+});
+
 describe('start throttle', () => {
   it('backs off after repeated failures to start, with ECS event, and places nothing until notBefore', () => {
     const a = decideService(input({ desired: 2, tasks: [failed(V1), failed(V1)] }));
@@ -168,6 +207,14 @@ describe('start throttle', () => {
   it('retries the first failure at once', () => {
     const a = decideService(input({ desired: 1, tasks: [failed(V1)] }));
     assert.deepEqual(a.place, { [V1]: 1 });
+  });
+  it('resets on a deployment made after the last failure (ECS resumes after an update)', () => {
+    const throttle = { consecutiveFailures: 5, lastFailureAt: NOW - 10, notBefore: NOW + 60_000 };
+    const older = decideService(input({ desired: 1, throttle, deployments: [dep(V2, 'PRIMARY', { createdAt: NOW - 11 })] }));
+    assert.deepEqual(older.place, {});
+    const newer = decideService(input({ desired: 1, throttle, deployments: [dep(V2, 'PRIMARY', { createdAt: NOW - 5 })] }));
+    assert.deepEqual(newer.throttle, NO_THROTTLE);
+    assert.deepEqual(newer.place, { [V2]: 1 });
   });
   it('resets once a task reaches RUNNING after the last failure', () => {
     const throttle = { consecutiveFailures: 5, lastFailureAt: NOW - 10, notBefore: NOW - 1 };
@@ -197,6 +244,21 @@ describe('circuit breaker', () => {
     const sick = task(V2, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated', healthStatus: 'UNHEALTHY' });
     assert.equal(decideService(input({ cb, deployments, tasks: [sick] })).deploymentUpdates[0].rolloutState, 'FAILED');
   });
+  it('counts a task whose essential container exited, RUNNING or not, while the deployment has no healthy task', () => {
+    const cb = { enable: true, rollback: false };
+    const deployments = [dep(V2, 'PRIMARY', { failedTasks: 2 })];
+    const exited = task(V2, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', healthStatus: 'UNKNOWN', healthChecked: true });
+    assert.equal(decideService(input({ cb, deployments, tasks: [exited] })).deploymentUpdates[0].rolloutState, 'FAILED');
+  });
+  it('resets failedTasks once the deployment has a healthy task, and does not count failures while it has one', () => {
+    const cb = { enable: true, rollback: false };
+    const deployments = [dep(V2, 'PRIMARY', { failedTasks: 2 })];
+    const a = decideService(input({ cb, deployments, tasks: [task(V2), failed(V2), failed(V2)] }));
+    assert.deepEqual(a.deploymentUpdates, [{ deploymentId: V2, failedTasks: 0 }]);
+    const notYetHealthy = task(V2, { healthChecked: true, healthStatus: 'UNKNOWN' });
+    const b = decideService(input({ cb, deployments, tasks: [notYetHealthy, failed(V2)] }));
+    assert.equal(b.deploymentUpdates[0].rolloutState, 'FAILED', 'a RUNNING task not yet HEALTHY is not a success');
+  });
   it('does nothing while disabled, and only counts failedTasks', () => {
     const a = decideService(input({ deployments: [dep(V2, 'PRIMARY', { failedTasks: 10 })], tasks: [failed(V2)] }));
     assert.deepEqual(a.deploymentUpdates, [{ deploymentId: V2, failedTasks: 11 }]);
@@ -208,6 +270,13 @@ describe('circuit breaker', () => {
     assert.equal(a.deploymentUpdates[0].rolloutStateReason, `ECS deployment circuit breaker: rolling back to deploymentId ${V2}.`);
     assert.deepEqual(a.events, [`(service web) (deployment ${V3}) deployment failed: tasks failed to start.`, `(service web) rolling back to deployment ${V2}.`]);
     assert.deepEqual(a.stop, [], 'the old tasks keep serving');
+  });
+  it('rolls back at once, with no start throttle left from the failed tasks', () => {
+    const deployments = [dep(V3, 'PRIMARY'), dep(V2, 'ACTIVE')];
+    const a = decideService(input({ desired: 3, cb: { enable: true, rollback: true }, deployments, tasks: [...tasks(3, V2), failed(V3), failed(V3), failed(V3)] }));
+    assert.ok(a.rollback);
+    assert.deepEqual(a.throttle, NO_THROTTLE);
+    assert.ok(!a.events.includes('(service web) is unable to consistently start tasks successfully.'), a.events.join('\n'));
   });
   it('does not watch a deployment that already COMPLETED', () => {
     const a = decideService(input({ cb: { enable: true, rollback: true }, deployments: [dep(V1, 'PRIMARY', { rolloutState: 'COMPLETED', failedTasks: 50 })], tasks: [failed(V1)] }));
@@ -250,6 +319,8 @@ interface Simulation {
   rounds?: number;
   stepMs?: number;
   fate?: Fate;
+  /** Placed tasks have a container health check (they must turn HEALTHY to count). */
+  healthChecked?: boolean;
 }
 
 /** Applies each decision to a simulated world, as the apply step will, and lets the world move on by `fate`. */
@@ -265,7 +336,9 @@ function simulate(o: Simulation, onRound: (world: TaskObservation[], a: ServiceA
     const stopping = new Set([...a.stop, ...a.replace].map((x) => x.taskArn));
     const acked = new Set(a.acknowledge);
     world = world.map((t) => (stopping.has(t.taskArn) ? stop(t, 'ServiceSchedulerInitiated') : fate(acked.has(t.taskArn) ? { ...t, acknowledged: true } : t, round, now)));
-    for (const [id, n] of Object.entries(a.place)) world.push(...tasks(n, id, { lastStatus: 'PENDING', healthStatus: 'UNKNOWN', reachedRunning: false, startedAt: undefined }));
+    for (const [id, n] of Object.entries(a.place)) {
+      world.push(...tasks(n, id, { lastStatus: 'PENDING', healthStatus: 'UNKNOWN', reachedRunning: false, startedAt: undefined, healthChecked: o.healthChecked }));
+    }
     deployments = deployments.map((d) => ({ ...d, ...a.deploymentUpdates.find((u) => u.deploymentId === d.id) }));
     onRound(world, a);
   }
@@ -300,6 +373,20 @@ describe('rolling deployment properties', () => {
         const live = last.filter((t) => t.lastStatus !== 'STOPPED');
         assert.equal(live.length, desired);
         assert.ok(live.every((t) => t.startedBy === V2 && isHealthy(t)));
+      }),
+    );
+  });
+  it('never drops below minimumHealthyPercent HEALTHY tasks when health checks take a round to pass', () => {
+    // RUNNING first with health UNKNOWN, HEALTHY a round later: the old tasks must wait for it.
+    const slowHealth: Fate = (t, _round, now) =>
+      t.lastStatus === 'PENDING' ? { ...t, lastStatus: 'RUNNING', reachedRunning: true, startedAt: now } : t.lastStatus === 'RUNNING' ? { ...t, healthStatus: 'HEALTHY' } : t;
+    fc.assert(
+      fc.property(configs, ({ desired, min, max }) => {
+        const world = tasks(desired, V1, { healthChecked: true });
+        const { deployments } = simulate({ desired, min, max, world, healthChecked: true, fate: slowHealth }, (w) =>
+          assert.ok(w.filter((t) => isHealthy(t)).length >= minHealthyTasks(desired, min)),
+        );
+        assert.equal(deployments[0].rolloutState, 'COMPLETED');
       }),
     );
   });
