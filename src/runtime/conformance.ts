@@ -177,6 +177,15 @@ export function runDriverConformance(name: string, makeDriver: DriverFactory, fi
       assert.equal(await restarted.recoverTask(persisted.running), false);
     });
 
+    test('concurrent waits on several containers, from two driver instances, each get their own container\'s exit', async () => {
+      const sandbox = await newTask(['a', 'b', 'c', 'd'].map((name) => ({ name })));
+      const started = await Promise.all(['a', 'b', 'c', 'd'].map((name, i) => start(sandbox, { ...fixtures.shell(`sleep 1; exit ${10 + i}`), name })));
+      const other = await makeDriver();
+      const waits = started.flatMap((h) => [driver.waitTask(h, AbortSignal.timeout(PATIENCE_MS)), other.waitTask(JSON.parse(JSON.stringify(h)) as TaskHandle, AbortSignal.timeout(PATIENCE_MS))]);
+      const codes = (await Promise.all(waits)).map((e) => e.exitCode);
+      assert.deepEqual(codes, [10, 10, 11, 11, 12, 12, 13, 13]);
+    });
+
     test('stats report non-zero memory for a running container', async () => {
       const handle = await start(await newTask(), fixtures.shell('while :; do sleep 0.1; done'));
       const s = await driver.stats(handle);

@@ -78,7 +78,10 @@ export class Containers {
         });
       } catch (err) {
         closeSync(logFd);
-        return resolve({ error: `exec: "${argv0}": ${(err as Error).message}` });
+        // Node's message for a bad argument quotes the value, which may be a secret from the environment.
+        const code = (err as NodeJS.ErrnoException).code;
+        const detail = code?.startsWith('ERR_INVALID_ARG') ? 'an argument or environment value is not a string without NUL bytes' : (err as Error).message;
+        return resolve({ error: `exec: "${argv0}": ${detail}` });
       }
       child.once('error', (err: NodeJS.ErrnoException) => {
         if (child.pid !== undefined) return this.events.log(`container ${child.pid}: ${err.message}`);

@@ -110,6 +110,9 @@ describe('supervisor daemon', () => {
     try {
       const { hello } = await client.start(container(dir, 'x', ['/nonexistent/berth-cmd']));
       assert.deepEqual(hello, { error: 'exec: "/nonexistent/berth-cmd": stat /nonexistent/berth-cmd: no such file or directory' });
+      // A value the kernel cannot take is refused without quoting it (it may be a secret).
+      const bad = await client.start(container(dir, 'nul', ['true'], { env: { TOKEN: 'hush-\0-hush' } }));
+      assert.ok('error' in bad.hello && !bad.hello.error.includes('hush'), JSON.stringify(bad.hello));
     } finally {
       client.close();
     }

@@ -37,7 +37,7 @@ function main(stateDirArg: string | undefined, idleArg: string | undefined): voi
   }
   const idleExitMs = idleArg ? Number(idleArg) : DEFAULT_IDLE_EXIT_MS;
   const paths = supervisorPaths(stateDirArg);
-  const dirIdentity = statSync(paths.stateDir).ino;
+  const dirIdentity = identityOf(paths.stateDir)!;
   const election = net.createServer((s) => s.destroy());
   election.once('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') {
@@ -50,8 +50,18 @@ function main(stateDirArg: string | undefined, idleArg: string | undefined): voi
   election.listen(paths.electionName, () => serve(paths, dirIdentity, idleExitMs, election));
 }
 
+/** What tells a directory from another made at the same path later (inode numbers are reused); undefined when it is gone. */
+function identityOf(dir: string): string | undefined {
+  try {
+    const s = statSync(dir);
+    return `${s.dev}/${s.ino}/${s.birthtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs the daemon once it is the only one for its state dir. */
-function serve(paths: SupervisorPaths, dirIdentity: number, idleExitMs: number, election: net.Server): void {
+function serve(paths: SupervisorPaths, dirIdentity: string, idleExitMs: number, election: net.Server): void {
   const clients = new Set<net.Socket>();
   const self = { pid: process.pid, startTicks: readProcStat(process.pid)?.startTicks ?? 0, protocol: SUPERVISOR_PROTOCOL };
   const send = (socket: net.Socket, message: DaemonMessage) => {
@@ -121,13 +131,7 @@ function serve(paths: SupervisorPaths, dirIdentity: number, idleExitMs: number, 
     }
   };
   const dirCheck = setInterval(() => {
-    let ino: number | undefined;
-    try {
-      ino = statSync(paths.stateDir).ino;
-    } catch {
-      // removed
-    }
-    if (ino === dirIdentity) return;
+    if (identityOf(paths.stateDir) === dirIdentity) return;
     containers.killAll();
     clearInterval(dirCheck);
     election.close();
