@@ -1,2 +1,2 @@
 /** Shared pieces of Berth's reconcile loops. */
-export { WakeSignal } from './wake-signal.js';
+export { WakeSignal, type WakeReason } from './wake-signal.js';
