@@ -267,7 +267,7 @@ describe('circuit breaker', () => {
     const deployments = [dep(V3, 'PRIMARY', { failedTasks: 2 }), dep(V2, 'ACTIVE'), dep(V1, 'ACTIVE', { rolloutState: 'FAILED' })];
     const a = decideService(input({ cb: { enable: true, rollback: true }, deployments, tasks: [...tasks(4, V2), failed(V3)] }));
     assert.deepEqual(a.rollback, { failedDeploymentId: V3, toDeploymentId: V2, taskDefinition: deployments[1].taskDefinition });
-    assert.equal(a.deploymentUpdates[0].rolloutStateReason, `ECS deployment circuit breaker: rolling back to deploymentId ${V2}.`);
+    assert.equal(a.deploymentUpdates[0].rolloutStateReason, 'ECS deployment circuit breaker: tasks failed to start.');
     assert.deepEqual(a.events, [`(service web) (deployment ${V3}) deployment failed: tasks failed to start.`, `(service web) rolling back to deployment ${V2}.`]);
     assert.deepEqual(a.stop, [], 'the old tasks keep serving');
   });

@@ -211,7 +211,8 @@ export function decideService(input: ServiceInput): ServiceActions {
     if (failed >= circuitBreakerThreshold(target)) {
       const back = cfg.deploymentCircuitBreaker.rollback ? rollbackTarget(deployments, primary) : undefined;
       primaryState = 'FAILED';
-      update(primary.id, { rolloutState: 'FAILED', rolloutStateReason: say.circuitBreakerReason(back?.id) });
+      // The failed deployment says why it failed; the rollback deployment (made by the apply step) says where it goes.
+      update(primary.id, { rolloutState: 'FAILED', rolloutStateReason: say.circuitBreakerReason(undefined) });
       out.events.push(say.deploymentFailedEvent(name, primary.id));
       if (back) {
         out.rollback = { failedDeploymentId: primary.id, toDeploymentId: back.id, taskDefinition: back.taskDefinition };

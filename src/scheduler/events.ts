@@ -78,7 +78,10 @@ export function completedReason(deploymentId: string): string {
   return `ECS deployment ${deploymentId} completed.`;
 }
 
-/** rolloutStateReason of a deployment the circuit breaker failed. */
+/**
+ * rolloutStateReason the circuit breaker gives: the FAILED deployment's (no argument), and the
+ * rollback deployment's, naming the deployment it restores.
+ */
 export function circuitBreakerReason(rollbackTo: string | undefined): string {
   return rollbackTo === undefined
     ? 'ECS deployment circuit breaker: tasks failed to start.'

@@ -304,7 +304,7 @@ describe('rolling deployments (process driver)', () => {
     const failed: Deployment = failedViews[failedViews.length - 1];
     assert.equal(failed.taskDefinition, arnOf[3]);
     assert.equal(failed.status, 'ACTIVE', 'the rollback made a new PRIMARY; the failed deployment drains');
-    assert.equal(failed.rolloutStateReason, `ECS deployment circuit breaker: rolling back to deploymentId ${v2Deployment}.`);
+    assert.equal(failed.rolloutStateReason, 'ECS deployment circuit breaker: tasks failed to start.');
     assert.ok(failed.failedTasks! >= 3, `failedTasks ${failed.failedTasks} (threshold 3 for 3 desired)`);
     const rollbackViews = seen.flatMap((o) => o.service.deployments!.filter((d) => d.status === 'PRIMARY' && d.id !== v3Deployment && d.id !== v2Deployment));
     assert.ok(rollbackViews.length > 0, 'no observation showed the rollback deployment');
