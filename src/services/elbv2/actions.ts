@@ -9,6 +9,8 @@ import type { Records, WireAction } from './records.js';
 
 /** The most target groups one forward action may name. */
 export const MAX_FORWARD_TARGET_GROUPS = 5;
+/** The most distinct target groups one load balancer's listeners and rules may use. */
+export const MAX_TARGET_GROUPS_PER_LOAD_BALANCER = 100;
 /** Content types a fixed-response action may use. */
 export const FIXED_RESPONSE_CONTENT_TYPES = ['text/plain', 'text/css', 'text/html', 'application/javascript', 'application/json'];
 
@@ -61,6 +63,10 @@ export function checkActions(records: Records, lbArn: string, actions: readonly 
         return { Type: 'fixed-response', ...order, FixedResponseConfig: checkFixedResponse(a.FixedResponseConfig) };
     }
   });
+  const used = new Set([...records.targetGroupsOfLoadBalancer(lbArn), ...groups]);
+  if (used.size > MAX_TARGET_GROUPS_PER_LOAD_BALANCER) {
+    throw elbError('TooManyUniqueTargetGroupsPerLoadBalancer', `A load balancer can use at most ${MAX_TARGET_GROUPS_PER_LOAD_BALANCER} target groups; this change would make it ${used.size}`);
+  }
   return { actions: out, targetGroupArns: [...groups] };
 }
 

@@ -84,12 +84,21 @@ export class Committer {
     });
   }
 
-  /** Hands the data plane the committed state (also used at start-up); returns listeners that did not bind. */
+  /**
+   * Hands the data plane the committed state; returns listeners that did not bind. A failure
+   * here is logged, not thrown: the change it follows has committed and is answered as done.
+   */
   private async publish(): Promise<ListenerBindError[]> {
     const snapshot = this.opts.store.db.transaction(() => buildSnapshot(this.records))();
     this.syncHosts(snapshot);
     if (!this.opts.engine) return [];
-    const errors = await this.opts.engine.apply(snapshot);
+    let errors: ListenerBindError[];
+    try {
+      errors = await this.opts.engine.apply(snapshot);
+    } catch (err) {
+      this.opts.log?.(`elbv2: the load balancer data plane did not take the new configuration: ${(err as Error).message}`);
+      return [];
+    }
     for (const e of errors) this.opts.log?.(`elbv2: listener ${e.listenerArn} could not listen on ${e.address}:${e.port}: ${e.code} ${e.message}`);
     return errors;
   }

@@ -3,7 +3,8 @@
  * and the `*Config` members), checked against ELBv2's rules and normalized to what DescribeRules
  * returns. Limits: host-header, path-pattern, http-request-method and source-ip at most once per
  * rule; at most 5 condition values per rule in total (each value, and each query-string pair,
- * counts once).
+ * counts once) and at most 5 wildcards (source-ip has none; an escaped `\*` in a query string is
+ * no wildcard).
  */
 import { isIP } from 'node:net';
 import { validationError } from './errors.js';
@@ -11,6 +12,8 @@ import type { WireCondition } from './records.js';
 
 /** The most condition values one rule may have, counted over all its conditions. */
 export const MAX_CONDITION_VALUES = 5;
+/** The most wildcards (`*` or `?`) one rule's condition values may hold in total. */
+export const MAX_CONDITION_WILDCARDS = 5;
 
 const FIELDS = ['host-header', 'path-pattern', 'http-header', 'http-request-method', 'query-string', 'source-ip'] as const;
 type Field = (typeof FIELDS)[number];
@@ -60,6 +63,8 @@ export function checkConditions(conditions: readonly WireCondition[]): WireCondi
   if (conditions.length === 0) throw validationError('A rule must have at least one condition');
   const seen = new Set<string>();
   let total = 0;
+  let wildcards = 0;
+  const countWildcards = (v: string) => (wildcards += (v.replace(/\\[*?]/g, '').match(/[*?]/g) ?? []).length);
   const out = conditions.map((c) => {
     if (c.Field === undefined) throw validationError('A condition field must be specified');
     if (!(FIELDS as readonly string[]).includes(c.Field)) {
@@ -82,6 +87,10 @@ export function checkConditions(conditions: readonly WireCondition[]): WireCondi
     const values = (c.Values ?? config?.Values ?? []) as any[];
     if (values.length === 0) throw validationError(`At least one value must be specified for the '${field}' condition`);
     total += values.length;
+    for (const v of values) {
+      if (typeof v === 'string') countWildcards(v);
+      else if (field === 'query-string') [v.Key ?? '', v.Value ?? ''].forEach(countWildcards);
+    }
     switch (field) {
       case 'host-header':
         values.forEach(checkHost);
@@ -116,6 +125,9 @@ export function checkConditions(conditions: readonly WireCondition[]): WireCondi
   });
   if (total > MAX_CONDITION_VALUES) {
     throw validationError(`A rule can have at most ${MAX_CONDITION_VALUES} condition values in total; this one has ${total}`);
+  }
+  if (wildcards > MAX_CONDITION_WILDCARDS) {
+    throw validationError(`A rule can have at most ${MAX_CONDITION_WILDCARDS} wildcards (* or ?) in its condition values in total; this one has ${wildcards}`);
   }
   return out as WireCondition[];
 }

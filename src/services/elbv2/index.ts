@@ -14,6 +14,7 @@ import { Committer } from './commit.js';
 import type { Elbv2Deps } from './deps.js';
 import { validationError } from './errors.js';
 import { HostsFile } from './hosts-file.js';
+import { limitOperations } from './limits.js';
 import { listenerOperations } from './listeners.js';
 import { loadBalancerOperations } from './load-balancers.js';
 import { Records } from './records.js';
@@ -68,6 +69,7 @@ export function createElbv2(opts: Elbv2Options): Elbv2 {
       ...listenerOperations(deps),
       ...ruleOperations(deps),
       ...tagOperations(deps),
+      ...limitOperations(),
     },
     validationError,
     isReadOnly: (operation) => operation.startsWith('Describe') || operation.startsWith('Get'),

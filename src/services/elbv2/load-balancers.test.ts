@@ -124,6 +124,20 @@ describe('ELBv2 load balancers', () => {
     await h.call('DeleteTargetGroup', { TargetGroupArn: tg.TargetGroupArn });
   });
 
+  it('changes subnets, security groups and IP address type', async () => {
+    const h = harness();
+    const lb = await h.lb('web');
+    const arn = lb.LoadBalancerArn;
+    const out = await h.call('SetSubnets', { LoadBalancerArn: arn, Subnets: ['subnet-x', 'subnet-y', 'subnet-z'] });
+    assert.deepEqual(out.AvailabilityZones.map((z: any) => z.SubnetId), ['subnet-x', 'subnet-y', 'subnet-z']);
+    await h.fails('SetSubnets', { LoadBalancerArn: arn, Subnets: ['subnet-x'] }, 'ValidationError', /At least two subnets/);
+    assert.deepEqual((await h.call('SetSecurityGroups', { LoadBalancerArn: arn, SecurityGroups: ['sg-1', 'sg-2'] })).SecurityGroupIds, ['sg-1', 'sg-2']);
+    await h.fails('SetSecurityGroups', { LoadBalancerArn: arn, SecurityGroups: ['web'] }, 'InvalidSecurityGroup');
+    assert.equal((await h.call('SetIpAddressType', { LoadBalancerArn: arn, IpAddressType: 'dualstack' })).IpAddressType, 'dualstack');
+    const d = (await h.call('DescribeLoadBalancers', { LoadBalancerArns: [arn] })).LoadBalancers[0];
+    assert.deepEqual([d.AvailabilityZones.length, d.SecurityGroups, d.IpAddressType], [3, ['sg-1', 'sg-2'], 'dualstack']);
+  });
+
   it('tags every resource type and checks tag rules', async () => {
     const h = harness();
     const lb = await h.lb('web');

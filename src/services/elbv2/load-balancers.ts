@@ -1,6 +1,6 @@
 /**
  * Application Load Balancers: CreateLoadBalancer, DescribeLoadBalancers, DeleteLoadBalancer,
- * Describe/ModifyLoadBalancerAttributes, SetSecurityGroups, SetIpAddressType.
+ * Describe/ModifyLoadBalancerAttributes, SetSecurityGroups, SetSubnets, SetIpAddressType.
  */
 import { asyncOperation } from '../../api/index.js';
 import { allocateAddress, canonicalHostedZoneId, defaultSecurityGroupId, defaultSubnets, defaultVpcId, dnsNameFor } from './addresses.js';
@@ -202,6 +202,19 @@ export function loadBalancerOperations(deps: Elbv2Deps) {
         const lb = requireLoadBalancer(records, input.LoadBalancerArn);
         records.saveLoadBalancer({ ...lb, securityGroups: groups });
         return { SecurityGroupIds: groups };
+      });
+    }),
+
+    SetSubnets: asyncOperation(async (input: { LoadBalancerArn: string; Subnets?: string[]; SubnetMappings?: CreateLoadBalancerInput['SubnetMappings']; IpAddressType?: string }) => {
+      checkArn(input.LoadBalancerArn, 'loadbalancer');
+      if (input.Subnets === undefined && input.SubnetMappings === undefined) throw validationError('You must specify subnets or subnet mappings');
+      const zones = zonesOf(deps, { Name: '', Subnets: input.Subnets, SubnetMappings: input.SubnetMappings });
+      return deps.commit.run(() => {
+        const lb = requireLoadBalancer(records, input.LoadBalancerArn);
+        const next: LoadBalancerRecord = { ...lb, availabilityZones: zones, ipAddressType: input.IpAddressType ?? lb.ipAddressType };
+        records.saveLoadBalancer(next);
+        const wire = loadBalancerToWire(next);
+        return { AvailabilityZones: wire.AvailabilityZones, IpAddressType: wire.IpAddressType };
       });
     }),
 

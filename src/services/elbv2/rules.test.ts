@@ -120,6 +120,7 @@ describe('ELBv2 rules', () => {
       [[{ Field: 'path-pattern', HostHeaderConfig: { Values: ['a.com'] } }], /HostHeaderConfig can only be specified for conditions of field 'host-header'/],
       [[path('/a', '/b', '/c'), { Field: 'host-header', HostHeaderConfig: { Values: ['a.com', 'b.com', 'c.com'] } }], /at most 5 condition values in total; this one has 6/],
       [[{ Field: 'path-pattern', PathPatternConfig: { RegexValues: ['^/a$'] } }], /RegexValues/],
+      [[path('/a*/b*/c*'), { Field: 'host-header', HostHeaderConfig: { Values: ['*.a?c.com'] } }, { Field: 'query-string', QueryStringConfig: { Values: [{ Value: 'x*' }] } }], /at most 5 wildcards.*this one has 6/],
     ];
     for (const [Conditions, message] of cases) {
       await h.fails('CreateRule', { ListenerArn: listener, Priority: 1, Conditions, Actions: forward(tg) }, 'ValidationError', message);
@@ -186,6 +187,24 @@ describe('ELBv2 rules', () => {
     const second = await h.listener(lb, 81, tg);
     for (let i = 1; i <= 100; i++) await h.call('CreateRule', { ListenerArn: i % 2 ? listener : second.ListenerArn, Priority: i, Conditions: [path(`/p${i}`)], Actions: forward(tg) });
     await h.fails('CreateRule', { ListenerArn: listener, Priority: 101, Conditions: [path('/p101')], Actions: forward(tg) }, 'TooManyRules', /100/);
+  });
+
+  it('answers TooManyUniqueTargetGroupsPerLoadBalancer past 100 target groups on one load balancer, and lists its limits', async () => {
+    const h = harness();
+    const { listener, tg } = await setup(h);
+    const groups: string[] = [];
+    for (let i = 0; i < 100; i++) groups.push((await h.tg(`t${i}`)).TargetGroupArn);
+    // 'app' (the default action's group) and t0..t98 make 100.
+    for (let i = 0; i < 99; i += 3) {
+      const tgs = groups.slice(i, Math.min(i + 3, 99)).map((TargetGroupArn) => ({ TargetGroupArn }));
+      await h.call('CreateRule', { ListenerArn: listener, Priority: i + 1, Conditions: [path(`/r${i}`)], Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: tgs } }] });
+    }
+    await h.fails('CreateRule', { ListenerArn: listener, Priority: 500, Conditions: [path('/last')], Actions: forward(groups[99]) }, 'TooManyUniqueTargetGroupsPerLoadBalancer', /at most 100 target groups; this change would make it 101/);
+    await h.call('CreateRule', { ListenerArn: listener, Priority: 501, Conditions: [path('/again')], Actions: forward(tg) });
+    const limits = Object.fromEntries((await h.call('DescribeAccountLimits', {})).Limits.map((l: any) => [l.Name, l.Max]));
+    assert.equal(limits['target-groups-per-application-load-balancer'], '100');
+    assert.equal(limits['rules-per-application-load-balancer'], '100');
+    assert.equal(limits['condition-values-per-alb-rule'], '5');
   });
 
   it('builds the data plane snapshot from the stored rules in evaluation order', async () => {
