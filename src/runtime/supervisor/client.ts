@@ -88,8 +88,9 @@ export class SupervisorClient {
    * `CannotStartContainerError` when the daemon cannot be reached or does not answer.
    */
   async start(config: ShimConfig): Promise<StartedContainer> {
-    const conn = await this.connect(true);
-    if (!conn) throw new DriverError('CannotStartContainerError', `the container supervisor daemon could not be reached; see ${this.daemonPaths.log}`);
+    let conn = await this.connect(true);
+    if (conn?.socket.destroyed) conn = await this.connect(true); // lost just now (the daemon left after its idle time)
+    if (!conn || conn.socket.destroyed) throw new DriverError('CannotStartContainerError', `the container supervisor daemon could not be reached; see ${this.daemonPaths.log}`);
     const id = this.nextId++;
     const hello = await new Promise<ShimHello>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -239,8 +240,13 @@ export class SupervisorClient {
         socket.removeAllListeners('data');
         socket.removeAllListeners('close');
         socket.removeAllListeners('error');
-        const greeting = JSON.parse(buffered.slice(0, nl)) as DaemonMessage;
-        if (!('supervisor' in greeting) || greeting.supervisor.protocol !== SUPERVISOR_PROTOCOL) {
+        let greeting: DaemonMessage | undefined;
+        try {
+          greeting = JSON.parse(buffered.slice(0, nl)) as DaemonMessage;
+        } catch {
+          greeting = undefined;
+        }
+        if (!greeting || !('supervisor' in greeting) || greeting.supervisor.protocol !== SUPERVISOR_PROTOCOL) {
           return fail(new Error(`the supervisor daemon speaks another protocol (${buffered.slice(0, nl)})`));
         }
         resolve({ socket, supervisor: { pid: greeting.supervisor.pid, startTicks: greeting.supervisor.startTicks }, rest: buffered.slice(nl + 1) });
@@ -256,7 +262,13 @@ export class SupervisorClient {
       buffered += chunk;
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
-        const message = JSON.parse(buffered.slice(0, nl)) as DaemonMessage;
+        let message: DaemonMessage;
+        try {
+          message = JSON.parse(buffered.slice(0, nl)) as DaemonMessage;
+        } catch {
+          socket.destroy(); // not the daemon's protocol: what waits on it falls back to the files
+          return;
+        }
         buffered = buffered.slice(nl + 1);
         if ('hello' in message) {
           const p = conn.pending.get(message.id);

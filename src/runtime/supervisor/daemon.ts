@@ -150,13 +150,13 @@ function serve(paths: SupervisorPaths, dirIdentity: string, idleExitMs: number, 
   });
   server.listen(address, () => {
     release();
+    // From now on a daemon must not die of one container's trouble: every container's pipes would go with it.
+    process.on('uncaughtException', (err) => log(`unexpected error: ${err.stack ?? err.message}`));
     log(`supervising containers of ${paths.stateDir} on ${paths.socket}`);
     reconsiderIdle();
   });
 }
 
-// A daemon must not die of one container's trouble: every container's pipes would go with it.
-process.on('uncaughtException', (err) => log(`unexpected error: ${err.stack ?? err.message}`));
 process.on('SIGHUP', () => {});
 process.on('SIGINT', () => {});
 main(process.argv[2], process.argv[3]);
