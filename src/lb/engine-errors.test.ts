@@ -139,7 +139,12 @@ describe('responses the load balancer makes', () => {
   it('counts target responses and their response time', async () => {
     const before = engine.counters(groups.good.arn)!;
     await http1.get(`${base}/count`);
+    await waitFor('logged', () => log.some((e) => e.url === '/count'));
     const after = engine.counters(groups.good.arn)!;
+    // A response that reached the client is a 200 in the log, not a 460.
+    assert.equal(log.find((e) => e.url === '/count')?.elbStatusCode, 200);
+    assert.equal(log.find((e) => e.url === '/count')?.targetStatusCode, 200);
+    assert.equal(after.elbResponses['4xx'], before.elbResponses['4xx']);
     assert.equal(after.requests, before.requests + 1);
     assert.equal(after.targetResponses['2xx'], before.targetResponses['2xx'] + 1);
     assert.equal(after.targetResponseTimeCount, before.targetResponseTimeCount + 1);

@@ -80,6 +80,48 @@ describe('forwarding through a listener', () => {
     assert.equal(seen.headers['transfer-encoding'], 'chunked');
   });
 
+  it('streams a large response through to a client that reads slowly', async () => {
+    const big = await startBackend('big', (req, res) => {
+      if (req.url !== '/big') return false;
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      let sent = 0;
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const more = () => {
+        while (sent < 128) {
+          sent++;
+          if (!res.write(chunk)) return res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+      return true;
+    });
+    const bigTg = targetGroup('big', [{ port: big.port }], { healthCheck: FAST_HC });
+    try {
+      await engine.apply({ ...snap(), loadBalancers: [loadBalancer('web', [listener('web', [forwardRule(1, bigTg.arn, [{ field: 'path-pattern', values: ['/big'] }]), ...rules()])])], targetGroups: [tgA, tgB, bigTg] });
+      await waitFor('healthy', () => engine.targetHealth(bigTg.arn)[0]?.state === 'healthy');
+      const received = await new Promise<number>((resolve, reject) => {
+        http.get(`${base}/big`, { agent: false }, (res) => {
+          let n = 0;
+          res.on('data', (c: Buffer) => {
+            n += c.length;
+            // Read slowly now and then so backpressure reaches the target.
+            if (n % (1024 * 1024) < c.length) {
+              res.pause();
+              setTimeout(() => res.resume(), 20);
+            }
+          });
+          res.on('end', () => resolve(n));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+      assert.equal(received, 128 * 64 * 1024);
+    } finally {
+      await engine.apply(snap());
+      await big.close();
+    }
+  });
+
   it('X-Forwarded-For: append, preserve and remove', async () => {
     const xffOf = async () => JSON.parse((await http1.get(`${base}/x`, { 'x-forwarded-for': '192.0.2.7' })).body).headers['x-forwarded-for'];
     assert.equal(await xffOf(), '192.0.2.7, 127.0.0.1');

@@ -5,7 +5,7 @@
  * answers something that is not HTTP; a client that goes away first is recorded as 460.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { countElbResponse, countTargetResponse } from './counters.js';
 import { sendElbResponse } from './error-pages.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
@@ -46,11 +46,18 @@ export function upstreamErrorStatus(err: unknown): number {
 /** Forwards `job.req` to `job.target` and streams the answer back. */
 export function proxyRequest(job: ProxyJob): void {
   const { req, res, group, target } = job;
-  const abort = new AbortController();
+  let controller: Dispatcher.DispatchController | undefined;
+  let abortedEarly: Error | undefined;
+  const abortUpstream = (reason: Error) => {
+    if (controller) controller.abort(reason);
+    else abortedEarly = reason;
+  };
   let over = false;
+  let responded = false;
+  let status = 0;
   const end = target.begin(() => {
     // The deregistration delay ran out: cut the request as ALB does.
-    abort.abort();
+    abortUpstream(new Error('deregistration delay elapsed'));
     res.destroy();
   });
   const finish = (elbStatus: number, targetStatus?: number) => {
@@ -59,13 +66,19 @@ export function proxyRequest(job: ProxyJob): void {
     end();
     job.finished(elbStatus, targetStatus);
   };
-  res.on('close', () => {
-    if (!res.writableFinished) {
-      abort.abort();
-      if (!over) countElbResponse(group.counters, 460);
-      finish(460);
-    }
+  // 'finish' means the whole response was handed to the socket; 'close' without it means the
+  // client went away first (ALB's 460).
+  let finished = false;
+  res.on('finish', () => {
+    finished = true;
   });
+  res.on('close', () => {
+    if (finished || over) return;
+    abortUpstream(new Error('client closed the connection'));
+    if (!responded) countElbResponse(group.counters, 460);
+    finish(460, responded ? status : undefined);
+  });
+  const onDrain = () => controller?.resume();
 
   let headers: Record<string, string | string[]>;
   try {
@@ -83,50 +96,65 @@ export function proxyRequest(job: ProxyJob): void {
   }
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   const started = job.now();
-  target
-    .upstream()
-    .request({
-      path: job.path,
-      method: req.method as 'GET',
-      headers,
-      body: hasBody ? req : null,
-      signal: abort.signal,
-      headersTimeout: job.idleMs,
-      bodyTimeout: job.idleMs,
-    })
-    .then(
-      (up) => {
-        const status = up.statusCode;
-        countTargetResponse(group.counters, status, (job.now() - started) / 1000);
-        if (res.destroyed) {
-          up.body.destroy();
-          return;
-        }
-        const out = downstreamResponseHeaders(up.headers);
-        const extra = [...job.setCookies, ...(job.onResponseHeaders?.(up.headers) ?? [])];
-        if (extra.length) {
-          const existing = out['set-cookie'];
-          out['set-cookie'] = [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]), ...extra];
-        }
-        res.writeHead(status, out);
-        pipeline(up.body, res, (err) => {
-          if (!err) finish(status, status);
-          else if (!over) {
-            // The target stopped mid-body (reset or idle timeout): the client sees a cut response.
-            res.destroy();
-            finish(status, status);
-          }
-        });
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(c) {
+      controller = c;
+      if (abortedEarly) c.abort(abortedEarly);
+    },
+    onResponseStart(_c, statusCode, upHeaders) {
+      if (statusCode < 200) return; // 1xx informational: the client's own 100-continue is node's
+      responded = true;
+      status = statusCode;
+      countTargetResponse(group.counters, statusCode, (job.now() - started) / 1000);
+      if (res.destroyed) return;
+      const out = downstreamResponseHeaders(upHeaders);
+      const extra = job.setCookies.length || job.onResponseHeaders ? [...job.setCookies, ...(job.onResponseHeaders?.(upHeaders) ?? [])] : [];
+      if (extra.length) {
+        const existing = out['set-cookie'];
+        out['set-cookie'] = [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]), ...extra];
+      }
+      res.writeHead(statusCode, out);
+      res.on('drain', onDrain);
+    },
+    onResponseData(c, chunk) {
+      // Backpressure: a slow client pauses the target's connection instead of buffering.
+      if (!res.destroyed && !res.write(chunk)) c.pause();
+    },
+    onResponseEnd() {
+      if (res.destroyed) return;
+      res.end(() => finish(status, status));
+    },
+    onResponseError(_c, err) {
+      if (over) return;
+      if (responded || res.headersSent) {
+        // The target stopped mid-body (reset or idle timeout): the client sees a cut response.
+        res.destroy();
+        finish(status, status);
+        return;
+      }
+      if (res.destroyed) {
+        finish(460);
+        return;
+      }
+      const elbStatus = upstreamErrorStatus(err);
+      countElbResponse(group.counters, elbStatus);
+      sendElbResponse(res, elbStatus);
+      finish(elbStatus);
+    },
+  };
+  try {
+    target.upstream().dispatch(
+      {
+        path: job.path,
+        method: req.method as Dispatcher.HttpMethod,
+        headers,
+        body: hasBody ? req : null,
+        headersTimeout: job.idleMs,
+        bodyTimeout: job.idleMs,
       },
-      (err) => {
-        if (over || res.destroyed) {
-          finish(460);
-          return;
-        }
-        const status = upstreamErrorStatus(err);
-        countElbResponse(group.counters, status);
-        sendElbResponse(res, status);
-        finish(status);
-      },
+      handler,
     );
+  } catch (err) {
+    handler.onResponseError?.(controller as Dispatcher.DispatchController, err as Error);
+  }
 }
