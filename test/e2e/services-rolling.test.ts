@@ -43,7 +43,8 @@ const MARK = `berth-rolling-${randomBytes(6).toString('hex')}`;
 const SERVER = `require('http').createServer((q,s)=>s.end(process.pid+' '+process.env.VERSION)).listen(Number(process.env.PORT))`;
 /** The container health check: a real HTTP probe of the server from inside its environment. */
 const PROBE = `require('http').get('http://127.0.0.1:'+process.env.PORT+'/',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))`;
-const HEALTH_CHECK = { command: ['CMD', process.execPath, '-e', PROBE], interval: 5, timeout: 5, retries: 2 };
+// Short interval for a fast test; a generous timeout and 3 retries so a loaded machine does not turn a task UNHEALTHY.
+const HEALTH_CHECK = { command: ['CMD', process.execPath, '-e', PROBE], interval: 5, timeout: 10, retries: 3 };
 
 interface Observation {
   at: number;
