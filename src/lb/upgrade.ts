@@ -112,7 +112,8 @@ export function handleUpgrade(ctx: EngineContext, state: ListenerState, req: Inc
   });
   upReq.on('error', () => {
     clearTimeout(handshakeTimer);
-    if (upstreamSocket) return socket.destroy();
+    // After a 101, or after the handshake timed out (504 already written), there is nothing to answer.
+    if (upstreamSocket || socket.writableEnded) return socket.destroy();
     countElbResponse(group.counters, 502);
     writeRawResponse(socket, 502);
   });
