@@ -106,3 +106,5 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 }
+
+export { GroupCommit, MAX_BATCH } from './group-commit.js';
