@@ -24,7 +24,7 @@ import {
   type TaskDefinitionRecord,
   type TaskRecord,
 } from '../services/ecs/index.js';
-import type { Store } from '../state/index.js';
+import { GroupCommit, type Store } from '../state/index.js';
 import { TagStore } from '../tagging/index.js';
 import { containerConfigs, containerRuntimeId, type ContainerPlan, type ContainerConfigOptions, type SecretSources } from './container-config.js';
 import { decideTask, type ContainerObservation, type TaskActions, type TaskView } from './decide.js';
@@ -50,6 +50,14 @@ const SHIP_GRACE_MS = 10_000;
 /** The container reason given to a container found dead after a Berth restart. */
 export const EXITED_WHILE_DOWN = 'Container exited while Berth was down';
 const MAX_STEPS = 50;
+/**
+ * How long a quiet task (RUNNING, wanted RUNNING, nothing to do at its last step, every container
+ * watched) is left out of the sweeps while nothing about it changes. Its containers' exit watches
+ * and health checkers wake it at once; this is the safety net under them.
+ */
+const QUIET_RECHECK_MS = 10_000;
+/** Every task status but STOPPED: the sweep reads these through the index on last_status. */
+const LIVE_STATUSES = TaskStatus.values.filter((s) => s !== 'STOPPED');
 
 /** Options of {@link TaskAgent}. */
 export interface TaskAgentOptions {
@@ -69,8 +77,8 @@ export interface TaskAgentOptions {
   log?: (line: string) => void;
   /** The clock. */
   now?: () => Date;
-  /** Called after a task's lastStatus changed (the service scheduler looks at its service then). */
-  onTaskStatusChange?: () => void;
+  /** Called after a task's lastStatus changed, with the task (the service scheduler looks at its service then). */
+  onTaskStatusChange?: (task: { clusterArn: string; serviceName?: string }) => void;
 }
 
 /** The task agent; a Runnable owned by Berth's Manager, and the source of the task metadata endpoint. */
@@ -81,15 +89,30 @@ export class TaskAgent implements MetadataSource {
   private readonly companions = new Map<string, Companions>();
   private readonly log: (line: string) => void;
   private readonly wakeSignal: WakeSignal;
+  /** The agent's writes: those made in the same turn of the event loop commit together (one fsync). */
+  private readonly commits: GroupCommit;
+  /**
+   * Quiet tasks: ARN -> the `last_status`/`desired_status` columns when the task was found quiet,
+   * and when. A sweep skips a quiet task while its columns are unchanged, for at most
+   * {@link QUIET_RECHECK_MS}; a container exit or health change forgets it at once.
+   */
+  private readonly quiet = new Map<string, { columns: string; at: number }>();
 
   constructor(private readonly options: TaskAgentOptions) {
     this.deps = { store: options.store, tags: new TagStore(options.store), scope: options.scope, now: options.now ?? (() => new Date()) };
     this.wakeSignal = new WakeSignal(options.pollMs ?? 1000);
+    this.commits = new GroupCommit(options.store);
     this.log = options.log ?? ((l) => process.stderr.write(l + '\n'));
   }
 
   /** Asks the loop to look at every live task now (after the caller's transaction commits). */
   wake(): void {
+    this.wakeSignal.wake();
+  }
+
+  /** Asks the loop to step one task now, even if it was quiet (a container of it exited or changed health). */
+  private wakeTask(arn: string): void {
+    this.quiet.delete(arn);
     this.wakeSignal.wake();
   }
 
@@ -112,23 +135,65 @@ export class TaskAgent implements MetadataSource {
     this.companions.clear();
   }
 
+  /**
+   * Steps every live task that is not being stepped already and not quiet. Reads three columns
+   * per task, so a sweep over many steady tasks costs little; the sweep runs on every wake-up.
+   */
   private reconcileAll(signal: AbortSignal): void {
-    const arns = this.options.store.prepare(`SELECT arn FROM ecs_tasks WHERE last_status != 'STOPPED' ORDER BY created_at, rowid`).pluck().all() as string[];
-    for (const arn of arns) {
+    const rows = this.options.store
+      .prepare(`SELECT arn, last_status || '/' || desired_status AS columns FROM ecs_tasks WHERE last_status IN (${LIVE_STATUSES.map(() => '?').join(', ')}) ORDER BY created_at, rowid`)
+      .all(...LIVE_STATUSES) as { arn: string; columns: string }[];
+    const now = Date.now();
+    const live = new Set<string>();
+    for (const { arn, columns } of rows) {
+      live.add(arn);
       if (this.busy.has(arn)) continue;
+      const q = this.quiet.get(arn);
+      if (q && q.columns === columns && now - q.at < QUIET_RECHECK_MS) continue;
+      this.quiet.delete(arn);
       const run = this.reconcileTask(arn, signal)
         .catch((err: Error) => this.log(`task agent: ${arn}: ${err.stack ?? err.message}`))
         .finally(() => this.busy.delete(arn));
       this.busy.set(arn, run);
     }
+    for (const arn of this.quiet.keys()) if (!live.has(arn)) this.quiet.delete(arn);
+    for (const arn of this.quietEpoch.keys()) if (!live.has(arn) && !this.busy.has(arn)) this.quietEpoch.delete(arn);
   }
 
-  /** Steps one task until nothing more is to be done now. */
+  /** Steps one task until nothing more is to be done now; remembers it as quiet when it is. */
   private async reconcileTask(arn: string, signal: AbortSignal): Promise<void> {
     for (let i = 0; i < MAX_STEPS && !signal.aborted; i++) {
-      if (!(await this.step(arn))) return;
+      const epoch = this.quietEpoch.get(arn) ?? 0;
+      if (await this.step(arn)) continue;
+      // Nothing to do; unless a container changed meanwhile (then look again), the task is quiet.
+      if ((this.quietEpoch.get(arn) ?? 0) === epoch) {
+        this.markQuiet(arn);
+        return;
+      }
     }
     this.wake();
+  }
+
+  /**
+   * Per task, bumped by every exit watch or health change: a step that saw nothing to do is only
+   * taken as quiet when no such event arrived while it ran (it may have observed the container
+   * just before the change).
+   */
+  private readonly quietEpoch = new Map<string, number>();
+
+  /** A container of `arn` exited or changed health: forget that the task was quiet and step it. */
+  private containerChanged(arn: string): void {
+    this.quietEpoch.set(arn, (this.quietEpoch.get(arn) ?? 0) + 1);
+    this.wakeTask(arn);
+  }
+
+  /** Remembers `arn` as quiet when it runs as wanted and each of its containers has an exit watch. */
+  private markQuiet(arn: string): void {
+    const row = this.options.store.prepare(`SELECT last_status || '/' || desired_status AS columns, doc FROM ecs_tasks WHERE arn = ?`).get(arn) as { columns: string; doc: string } | undefined;
+    if (!row || row.columns !== 'RUNNING/RUNNING') return;
+    const t = JSON.parse(row.doc) as TaskRecord;
+    if (!t.containers.every((c) => this.companions.has(`${arn}/${c.name}`))) return;
+    this.quiet.set(arn, { columns: row.columns, at: Date.now() });
   }
 
   /** Re-adopts persisted tasks after a restart: sandboxes (ports) first, then containers. */
@@ -176,9 +241,13 @@ export class TaskAgent implements MetadataSource {
     const stop = new AbortController();
     const c: Companions = { stop, shipped: Promise.resolve() };
     this.companions.set(key, c);
-    driver.waitTask(handle, stop.signal).then(() => this.wake(), () => undefined);
+    // An exit wakes the task; so does a watch that fails (unless it was ended on purpose), so the task is looked at again.
+    driver.waitTask(handle, stop.signal).then(
+      () => this.containerChanged(task.taskArn),
+      () => void (stop.signal.aborted || this.containerChanged(task.taskArn)),
+    );
     if (plan?.healthCheck && !dead) {
-      c.health = new HealthChecker({ driver, handle, settings: plan.healthCheck, onChange: () => this.wake() });
+      c.health = new HealthChecker({ driver, handle, settings: plan.healthCheck, onChange: () => this.containerChanged(task.taskArn) });
       void c.health.start(stop.signal);
     }
     const routing = logRouting({ containerName: handle.containerName, taskId: task.id, region: this.deps.scope.region, logConfiguration: plan?.logConfiguration });
@@ -301,15 +370,19 @@ export class TaskAgent implements MetadataSource {
     return doc === undefined ? undefined : (JSON.parse(doc) as TaskRecord);
   }
 
-  /** Re-reads the task in a transaction, applies `change`, and saves it when `change` says so. */
-  private update(arn: string, change: (t: TaskRecord) => boolean, rt?: (s: TaskRuntimeState | undefined) => TaskRuntimeState | 'delete' | undefined): void {
-    let moved = false;
-    this.options.store.transaction(() => {
+  /**
+   * Re-reads the task in a transaction, applies `change`, and saves it when `change` says so;
+   * resolves once committed. Updates of many tasks made in the same turn of the event loop share
+   * one transaction (group commit: one fsync for all), each in its own savepoint.
+   */
+  private async update(arn: string, change: (t: TaskRecord) => boolean, rt?: (s: TaskRuntimeState | undefined) => TaskRuntimeState | 'delete' | undefined): Promise<void> {
+    let moved: TaskRecord | undefined;
+    await this.commits.run(() => {
       const t = this.loadTask(arn);
       if (!t) return;
       const before = t.lastStatus;
       if (change(t)) {
-        moved = t.lastStatus !== before;
+        if (t.lastStatus !== before) moved = t;
         t.version++;
         saveTask(this.deps, t);
       }
@@ -319,7 +392,7 @@ export class TaskAgent implements MetadataSource {
         else if (next) saveRuntimeState(this.options.store, next);
       }
     });
-    if (moved) this.options.onTaskStatusChange?.();
+    if (moved) this.options.onTaskStatusChange?.({ clusterArn: moved.clusterArn, serviceName: moved.serviceName });
   }
 
   /** One reconcile step; true when it changed something (so another step may follow). */
@@ -340,7 +413,7 @@ export class TaskAgent implements MetadataSource {
     if (!rt && task.desiredStatus === 'RUNNING') {
       // Claim the task before preparing anything, so StopTask hands it to the agent from now on.
       let claimed = false;
-      this.update(arn, (t) => {
+      await this.update(arn, (t) => {
         claimed = t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED';
         return false;
       }, (s) => (claimed && !s ? { taskArn: arn, driver: '', handles: {}, failures: {}, notes: {}, logOffsets: {}, sandboxError: tdError } : undefined));
@@ -365,7 +438,7 @@ export class TaskAgent implements MetadataSource {
       stop: task.desiredStatus === 'STOPPED' ? { code: (task.stopCode ?? 'UserInitiated') as NonNullable<TaskView['stop']>['code'], reason: task.stoppedReason ?? 'Task stopped' } : undefined,
     };
     const actions = decideTask(view);
-    const progressed = this.record(arn, actions, observed, rt);
+    const progressed = await this.record(arn, actions, observed, rt);
 
     if (actions.prepareSandbox && rt && td) {
       await this.prepare(task, td, plans, rt);
@@ -376,7 +449,7 @@ export class TaskAgent implements MetadataSource {
       return true;
     }
     if (actions.stop.length > 0 && rt && driver) {
-      this.update(arn, (t) => TaskStatus.canMove(t.lastStatus, 'STOPPING') && Boolean((t.lastStatus = TaskStatus.move(t.lastStatus, 'STOPPING'))));
+      await this.update(arn, (t) => TaskStatus.canMove(t.lastStatus, 'STOPPING') && Boolean((t.lastStatus = TaskStatus.move(t.lastStatus, 'STOPPING'))));
       for (const name of actions.stop) {
         const timeoutMs = plans.find((p) => p.config.name === name)?.stopTimeoutMs ?? 30_000;
         await driver.stopTask(rt.handles[name], timeoutMs, 'SIGTERM').catch((err: Error) => this.log(`task agent: stopping ${arn} ${name}: ${err.message}`));
@@ -391,9 +464,9 @@ export class TaskAgent implements MetadataSource {
   }
 
   /** Saves what the step observed and decided (statuses, exit codes, stop reason, health); true if anything moved. */
-  private record(arn: string, actions: TaskActions, observed: Record<string, ContainerObservation>, rt: TaskRuntimeState | undefined): boolean {
+  private async record(arn: string, actions: TaskActions, observed: Record<string, ContainerObservation>, rt: TaskRuntimeState | undefined): Promise<boolean> {
     let changed = false;
-    this.update(arn, (t) => {
+    await this.update(arn, (t) => {
       const now = this.deps.now().toISOString();
       const before = JSON.stringify(t);
       if (actions.stopTask && t.desiredStatus !== 'STOPPED') {
@@ -462,12 +535,12 @@ export class TaskAgent implements MetadataSource {
       containerConfigs(td, task.overrides, this.options.secrets, this.planOptions(task, false));
       driver = await chooseDriver(this.options.drivers, this.driverChoice(task), plans.map((p) => p.config.image ?? ''));
       const sandbox = await driver.prepareTask(taskSpec(task, td, plans));
-      this.update(task.taskArn, () => false, (s) => (s ? { ...s, driver: driver!.name, sandbox, sandboxError: undefined } : undefined));
+      await this.update(task.taskArn, () => false, (s) => (s ? { ...s, driver: driver!.name, sandbox, sandboxError: undefined } : undefined));
       // The task was forgotten meanwhile (cannot happen while claimed); release what was made.
       if (!loadRuntimeState(this.options.store, task.taskArn)) await driver.destroyTaskSandbox(sandbox);
     } catch (err) {
       const reason = err instanceof DriverError ? err.reason : (err as Error).name === 'SecretResolutionError' ? (err as Error).message : `ResourceInitializationError: ${(err as Error).message}`;
-      this.update(task.taskArn, () => false, (s) => (s ? { ...s, driver: driver?.name ?? s.driver, sandboxError: reason } : undefined));
+      await this.update(task.taskArn, () => false, (s) => (s ? { ...s, driver: driver?.name ?? s.driver, sandboxError: reason } : undefined));
     }
   }
 
@@ -486,7 +559,7 @@ export class TaskAgent implements MetadataSource {
         t[field] = this.deps.now().toISOString();
         return true;
       });
-    stamp('pullStartedAt');
+    await stamp('pullStartedAt');
     let plans: ContainerPlan[] | undefined;
     for (const name of names) {
       try {
@@ -495,20 +568,20 @@ export class TaskAgent implements MetadataSource {
         const routing = logRouting({ containerName: name, taskId: task.id, region: this.deps.scope.region, logConfiguration: plan.logConfiguration });
         if (routing.kind === 'invalid') throw new DriverError('CannotStartContainerError', routing.reason.replace(/^CannotStartContainerError: /, ''));
         const handle = await driver.startTask(rt.sandbox!, plan.config);
-        this.update(task.taskArn, () => false, (s) => (s ? { ...s, handles: { ...s.handles, [name]: handle } } : undefined));
+        await this.update(task.taskArn, () => false, (s) => (s ? { ...s, handles: { ...s.handles, [name]: handle } } : undefined));
         this.accompany(task, handle, driver, structure.find((p) => p.config.name === name), 0);
       } catch (err) {
         const reason =
           err instanceof DriverError ? err.reason : (err as Error).name === 'SecretResolutionError' ? (err as Error).message : `CannotStartContainerError: ${(err as Error).message}`;
-        this.update(task.taskArn, () => false, (s) => (s ? { ...s, failures: { ...s.failures, [name]: reason } } : undefined));
+        await this.update(task.taskArn, () => false, (s) => (s ? { ...s, failures: { ...s.failures, [name]: reason } } : undefined));
       }
     }
-    stamp('pullStoppedAt');
+    await stamp('pullStoppedAt');
   }
 
   /** Releases every container and the sandbox, then records STOPPED and forgets the runtime state. */
   private async destroy(arn: string, rt: TaskRuntimeState | undefined, driver: Driver | undefined): Promise<void> {
-    this.update(arn, (t) => {
+    await this.update(arn, (t) => {
       if (!TaskStatus.canMove(t.lastStatus, 'DEPROVISIONING')) return false;
       t.lastStatus = TaskStatus.move(t.lastStatus, 'DEPROVISIONING');
       t.executionStoppedAt ??= this.deps.now().toISOString();
@@ -522,7 +595,7 @@ export class TaskAgent implements MetadataSource {
       this.options.metadata?.forgetTask(arn);
       if (rt.sandbox) await driver.destroyTaskSandbox(rt.sandbox).catch((err: Error) => this.log(`task agent: releasing ${arn}: ${err.message}`));
     }
-    this.update(
+    await this.update(
       arn,
       (t) => {
         if (!TaskStatus.canMove(t.lastStatus, 'STOPPED')) return false;

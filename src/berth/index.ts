@@ -72,7 +72,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
           logWriter,
           metadata: { containerUri: (t, c) => metadata!.containerUri(t, c), forgetTask: (t) => metadata!.forgetTask(t), ready: () => metadata!.ready() },
           log,
-          onTaskStatusChange: () => scheduler?.wake(),
+          onTaskStatusChange: (t) => scheduler?.wake(t),
         })
       : undefined;
     // The service scheduler places and stops services' tasks; with the agent off nothing would run them.
@@ -87,7 +87,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: () => scheduler?.wake() }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service],
+      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: (s) => scheduler?.wake(s) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
     });
