@@ -103,18 +103,30 @@ export class ServiceScheduler {
         .prepare(`SELECT arn, cluster_arn AS clusterArn, name FROM ecs_services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY created_at, arn`)
         .all() as { arn: string; clusterArn: string; name: string }[]
     ).filter((r) => !only || only.has(serviceKey(r.clusterArn, r.name)));
+    if (rows.length === 0) return;
     let tasksChanged = false;
-    for (const row of rows) {
-      try {
-        tasksChanged = this.reconcileService(row.arn, row.clusterArn) || tasksChanged;
-      } catch (err) {
-        this.log(`service scheduler: ${row.arn}: ${(err as Error).stack ?? (err as Error).message}`);
-      }
+    const store = this.options.store;
+    // One transaction for the pass, each service's round in its own savepoint (a failing round
+    // rolls back alone): one commit, so one fsync, however many services changed.
+    try {
+      store.transaction(() => {
+        for (const row of rows) {
+          try {
+            tasksChanged = this.reconcileService(row.arn, row.clusterArn) || tasksChanged;
+          } catch (err) {
+            this.log(`service scheduler: ${row.arn}: ${(err as Error).stack ?? (err as Error).message}`);
+            if (!store.db.inTransaction) throw err; // SQLite rolled back the whole pass: nothing more runs outside it
+          }
+        }
+      });
+    } catch (err) {
+      tasksChanged = false;
+      this.log(`service scheduler: the pass was rolled back: ${(err as Error).message}`);
     }
     if (tasksChanged) this.options.onTaskChange?.();
   }
 
-  /** One round for one service, in one transaction; true when it placed or stopped tasks. */
+  /** One round for one service, in one transaction (a savepoint of the pass's); true when it placed or stopped tasks. */
   private reconcileService(arn: string, clusterArn: string): boolean {
     return this.options.store.transaction(() => {
       const deps = this.deps;

@@ -13,6 +13,6 @@ export interface EcsDeps {
   now(): Date;
   /** Called after a task is created or asked to stop, so the task agent looks at it now. */
   onTaskChange?: () => void;
-  /** Called after CreateService, UpdateService or DeleteService, so the service scheduler looks at services now. */
-  onServiceChange?: () => void;
+  /** Called after CreateService, UpdateService or DeleteService, with the service, so the service scheduler looks at it now. */
+  onServiceChange?: (service: { clusterArn: string; serviceName: string }) => void;
 }

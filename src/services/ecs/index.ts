@@ -34,8 +34,8 @@ export interface EcsServiceOptions {
   now?: () => Date;
   /** Called after RunTask or StopTask changed a task (wakes the task agent). */
   onTaskChange?: () => void;
-  /** Called after CreateService, UpdateService or DeleteService changed a service (wakes the service scheduler). */
-  onServiceChange?: () => void;
+  /** Called after CreateService, UpdateService or DeleteService changed a service, with it (wakes the service scheduler). */
+  onServiceChange?: (service: { clusterArn: string; serviceName: string }) => void;
 }
 
 /** Migrates the ECS tables and builds the ECS service for api/. */

@@ -508,7 +508,7 @@ export function serviceOperations(deps: EcsDeps) {
       saveService(deps, s);
       deps.tags.clear(s.arn);
       deps.tags.put(s.arn, tags);
-      deps.onServiceChange?.();
+      deps.onServiceChange?.({ clusterArn: s.clusterArn, serviceName: s.name });
       return { service: toWire(deps, s, true) };
     },
 
@@ -645,7 +645,7 @@ export function serviceOperations(deps: EcsDeps) {
         s.taskSets = s.taskSets.map((t) => (t.status === 'PRIMARY' ? { ...t, computedDesiredCount: s.desiredCount, updatedAt: at } : t));
       }
       saveService(deps, s);
-      deps.onServiceChange?.();
+      deps.onServiceChange?.({ clusterArn: s.clusterArn, serviceName: s.name });
       return { service: toWire(deps, s, false) };
     },
 
@@ -667,7 +667,7 @@ export function serviceOperations(deps: EcsDeps) {
         // once no task of it is left, which describe calls show.
         const answer = toWire(deps, s, false);
         settleDrainingService(deps, s.clusterArn, s.name);
-        deps.onServiceChange?.();
+        deps.onServiceChange?.({ clusterArn: s.clusterArn, serviceName: s.name });
         return { service: answer };
       }
       return { service: toWire(deps, s, false) };
