@@ -53,4 +53,11 @@ export const ecsMigrations: Migration[] = [
       CREATE INDEX IF NOT EXISTS ecs_tasks_stopped_service ON ecs_tasks (cluster_arn, service_name, json_extract(doc, '$.stoppedAt')) WHERE last_status = 'STOPPED';
     `,
   },
+  {
+    version: 5,
+    name: 'index: tasks by lastStatus',
+    // The task agent sweeps the live tasks on every wake-up and the stats sampler reads the
+    // RUNNING ones: without it both scan every kept STOPPED task too.
+    up: `CREATE INDEX IF NOT EXISTS ecs_tasks_status ON ecs_tasks (last_status);`,
+  },
 ];
