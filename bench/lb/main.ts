@@ -1,0 +1,182 @@
+/**
+ * `npm run bench:lb`: the load balancer benchmark (issue 5). One backend process (node:http, a
+ * fixed small body, on two loopback ports); wrk with the same path, connections, threads and
+ * duration against (a) the backend directly, (b) nginx proxying to it with upstream keepalive,
+ * worker_processes 1, (b') the same with worker_processes auto (for information), (c) Berth's
+ * Application Load Balancer with a path rule and a weighted forward to two target groups. The
+ * targets run one after the other in one run; prints req/s, latency percentiles, errors, CPU
+ * and the ratios, and whether Berth reaches 0.4x nginx's throughput. Not a test.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { armWatchdog, managedTempDir, runBench, say } from '../shared/lifecycle.js';
+import { startBerthAlb } from './berth-alb.js';
+import { findNginx, startNginx } from './nginx.js';
+import { compileLbBenchOptions, parseLbBenchArgs, USAGE, type ResolvedLbBenchOptions, type TargetName } from './options.js';
+import { freePort, onPath, startManaged, treeCpuMs } from './processes.js';
+import { BAR, formatReport, type Row } from './report.js';
+import { runWrk, writeDoneScript, type WrkResult } from './wrk.js';
+
+/** The path wrk requests, and the rule's pattern it must match. */
+const BENCH_PATH = '/bench/hello';
+const PATH_PATTERN = '/bench/*';
+/** nginx's idle upstream connections kept per worker: at least the connections wrk opens. */
+const upstreamKeepalive = (opts: ResolvedLbBenchOptions) => Math.max(64, opts.connections);
+
+const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const firstLine = (cmd: string, args: string[]) => {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim() !== '')?.trim() ?? '?';
+};
+
+/** Sends `n` GETs one after the other over one keep-alive connection; returns the distinct answers. */
+async function probe(host: string, port: number, n: number): Promise<Map<string, number>> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const seen = new Map<string, number>();
+  try {
+    for (let i = 0; i < n; i++) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const req = http.get({ host, port, path: BENCH_PATH, agent, timeout: 10_000 }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
+        });
+        req.on('timeout', () => req.destroy(new Error(`GET http://${host}:${port}${BENCH_PATH} timed out`)));
+        req.on('error', reject);
+      });
+      seen.set(answer, (seen.get(answer) ?? 0) + 1);
+    }
+  } finally {
+    agent.destroy();
+  }
+  return seen;
+}
+
+/** Checks that a target answers the bench path with 200 from every backend port it should use. */
+async function verify(label: string, host: string, port: number, expected: string[]): Promise<void> {
+  const seen = await probe(host, port, 40);
+  const shown = [...seen].map(([a, n]) => `${n}x "${a}"`).join(', ');
+  const wrong = [...seen.keys()].filter((a) => !expected.includes(a));
+  const missing = expected.filter((a) => !seen.has(a));
+  if (wrong.length || missing.length) throw new Error(`${label} does not answer as expected (want ${expected.map((e) => `"${e}"`).join(' and ')}; got ${shown})`);
+  say(`  ${label}: 40 probe requests answered ${shown}`);
+}
+
+/** A warm-up run (not recorded), then the measured run with the CPU of the proxy and the backend. */
+async function measure(
+  opts: ResolvedLbBenchOptions,
+  wrkBin: string,
+  script: string,
+  url: string,
+  pids: { proxy?: number; backend: number },
+): Promise<{ result: WrkResult; proxyCores?: number; backendCores: number }> {
+  const base = { url, threads: opts.threads, connections: opts.connections, script };
+  if (opts.warmupS > 0) await runWrk(wrkBin, { ...base, durationS: opts.warmupS });
+  const p0 = pids.proxy ? treeCpuMs(pids.proxy) : 0;
+  const b0 = treeCpuMs(pids.backend);
+  const t0 = performance.now();
+  const result = await runWrk(wrkBin, { ...base, durationS: opts.durationS });
+  const wallMs = performance.now() - t0;
+  const proxyCores = pids.proxy ? (treeCpuMs(pids.proxy) - p0) / wallMs : undefined;
+  const backendCores = (treeCpuMs(pids.backend) - b0) / wallMs;
+  return { result, proxyCores, backendCores };
+}
+
+const LABELS: Record<TargetName, string> = {
+  direct: 'the backend itself',
+  nginx: 'nginx, worker_processes 1',
+  'nginx-auto': `nginx, worker_processes auto (${os.cpus().length})`,
+  berth: "Berth's ALB: path rule + weighted forward 50/50",
+};
+
+async function main(): Promise<number> {
+  const parsed = parseLbBenchArgs(process.argv.slice(2), process.env);
+  if (!parsed) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const opts = compileLbBenchOptions(parsed);
+
+  const wrkBin = onPath('wrk');
+  const nginxBin = findNginx();
+  const needNginx = opts.targets.some((t) => t.startsWith('nginx'));
+  const missing = [...(wrkBin ? [] : ['wrk']), ...(nginxBin || !needNginx ? [] : ['nginx'])];
+  if (missing.length) {
+    process.stderr.write(`bench:lb needs ${missing.join(' and ')} on PATH; on Debian/Ubuntu: sudo apt-get install -y wrk nginx-light\n`);
+    return 1;
+  }
+  if (!existsSync('/proc/self/stat')) {
+    process.stderr.write('bench:lb reads CPU times from /proc: Linux only\n');
+    return 1;
+  }
+  const disarm = armWatchdog('bench:lb', opts.timeoutS);
+
+  say(`bench:lb — wrk -t ${opts.threads} -c ${opts.connections}, ${opts.warmupS} s warm-up + ${opts.durationS} s measured per target, GET ${BENCH_PATH}; targets one at a time: ${opts.targets.join(', ')}`);
+  say(`host: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, ${firstLine(wrkBin!, ['-v'])}${nginxBin ? `, ${firstLine(nginxBin, ['-v'])}` : ''}`);
+  say(`load average at start ${loadavg()} (uptime: ${firstLine('uptime', [])})`);
+
+  const { dir } = await managedTempDir('berth-bench-lb-');
+  const script = writeDoneScript(dir);
+
+  // The backend: its own process (or --backend-workers processes), two ports.
+  const backendPorts: [number, number] = [await freePort('127.0.0.1'), await freePort('127.0.0.1')];
+  const backendJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'backend-server.js');
+  const backend = await startManaged(process.execPath, [backendJs, String(opts.backendWorkers), ...backendPorts.map(String)], { readyLine: 'ready' });
+  say(`backend: pid ${backend.pid}, ${opts.backendWorkers} process(es), 127.0.0.1:${backendPorts.join(' and :')}`);
+
+  const rows: Row[] = [];
+  const record = (target: TargetName, m: Awaited<ReturnType<typeof measure>>) => {
+    const r = m.result;
+    say(
+      `  ${target}: ${r.rps.toFixed(0)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  non-2xx ${r.non2xx}  socket errors ${r.socketErrors}` +
+        `  proxy ${m.proxyCores === undefined ? '-' : m.proxyCores.toFixed(2)} cores  backend ${m.backendCores.toFixed(2)} cores`,
+    );
+    rows.push({ target, label: LABELS[target], result: r, proxyCores: m.proxyCores, backendCores: m.backendCores });
+  };
+
+  for (const target of opts.targets) {
+    say(`\n${target} — ${LABELS[target]}:`);
+    if (target === 'direct') {
+      await verify(target, '127.0.0.1', backendPorts[0], ['200 ok a']);
+      record(target, await measure(opts, wrkBin!, script, `http://127.0.0.1:${backendPorts[0]}${BENCH_PATH}`, { backend: backend.pid }));
+    } else if (target === 'nginx' || target === 'nginx-auto') {
+      const workers = target === 'nginx' ? 1 : 'auto';
+      const nginx = await startNginx(nginxBin!, { prefix: path.join(dir, target), workers, backendPorts, keepalive: upstreamKeepalive(opts) });
+      try {
+        say(`  nginx: pid ${nginx.process.pid}, 127.0.0.1:${nginx.port}, worker_processes ${workers}, upstream keepalive ${upstreamKeepalive(opts)}`);
+        await verify(target, '127.0.0.1', nginx.port, ['200 ok a', '200 ok b']);
+        record(target, await measure(opts, wrkBin!, script, `http://127.0.0.1:${nginx.port}${BENCH_PATH}`, { proxy: nginx.process.pid, backend: backend.pid }));
+      } finally {
+        await nginx.process.stop();
+      }
+    } else {
+      const t0 = performance.now();
+      const alb = await startBerthAlb({ backendPorts, pathPattern: PATH_PATTERN, cpuProfDir: opts.cpuProfDir });
+      try {
+        say(`  Berth: pid ${alb.pid}; load balancer ${alb.dnsName} at ${alb.address}:${alb.port}; targets healthy after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        await verify(target, alb.address, alb.port, ['200 ok a', '200 ok b']);
+        record(target, await measure(opts, wrkBin!, script, `http://${alb.address}:${alb.port}${BENCH_PATH}`, { proxy: alb.pid, backend: backend.pid }));
+      } finally {
+        await alb.managed.stop();
+      }
+    }
+  }
+  await backend.stop();
+
+  say(`\nload average at end ${loadavg()} (other work on the host skews the figures; wrk, the proxy and the backend share the host's ${os.cpus().length} CPUs)`);
+  say('\n=== Results ===');
+  const { text, met } = formatReport(rows);
+  say(text);
+  if (met !== undefined) say(`\nBar "Berth's load balancer at least ${BAR}x nginx's throughput (worker_processes 1)": ${met ? 'MET' : 'NOT MET'}`);
+  disarm();
+  const errors = rows.reduce((n, r) => n + r.result.non2xx + r.result.socketErrors, 0);
+  if (errors > 0) say(`\n${errors} errors (non-2xx responses or socket errors): the figures are not trustworthy.`);
+  return errors > 0 ? 1 : 0;
+}
+
+runBench('bench:lb', main);

@@ -1,0 +1,125 @@
+/**
+ * Options of the load balancer benchmark in two stages: {@link LbBenchOptions} (flags or
+ * environment, all optional) -> {@link compileLbBenchOptions} -> {@link ResolvedLbBenchOptions}.
+ */
+import { checkPositive, forEachFlag, numberOrUndefined } from '../shared/options.js';
+
+/** The targets wrk is pointed at, in the order they run. */
+export const ALL_TARGETS = ['direct', 'nginx', 'nginx-auto', 'berth'] as const;
+export type TargetName = (typeof ALL_TARGETS)[number];
+
+/** What a user may set; every member has a documented default. */
+export interface LbBenchOptions {
+  /** Measured seconds per target (`--duration`, `BENCH_DURATION`; default 10). */
+  durationS?: number;
+  /** Unrecorded wrk run before each measurement, seconds (`--warmup`, `BENCH_WARMUP`; default 2). */
+  warmupS?: number;
+  /** wrk connections (`--connections`, `BENCH_CONNECTIONS`; default 32). */
+  connections?: number;
+  /** wrk threads (`--threads`, `BENCH_THREADS`; default 2). */
+  threads?: number;
+  /** Backend worker processes (`--backend-workers`, `BENCH_BACKEND_WORKERS`; default 1). */
+  backendWorkers?: number;
+  /** Which targets to measure (`--targets a,b`, `BENCH_TARGETS`; default all). */
+  targets?: string[];
+  /** Hard limit on the whole run, seconds (`--timeout`, `BENCH_TIMEOUT`; default 240). */
+  timeoutS?: number;
+  /** Write a V8 CPU profile of Berth into this directory (`--cpu-prof DIR`, `BENCH_CPU_PROF`). */
+  cpuProfDir?: string;
+}
+
+/** Options with every default applied. */
+export interface ResolvedLbBenchOptions {
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  threads: number;
+  backendWorkers: number;
+  targets: TargetName[];
+  timeoutS: number;
+  cpuProfDir?: string;
+}
+
+/** `--help` text. */
+export const USAGE = `npm run bench:lb -- [options]
+
+HTTP throughput and latency of Berth's Application Load Balancer (a path rule and a weighted
+forward to two target groups) against nginx proxying to the same backend with upstream
+keepalive, and against the backend itself: wrk, the same path, connections, threads and duration
+on each target, one after the other in one run. Needs wrk and nginx on PATH
+(apt-get install wrk nginx-light).
+
+  --duration S          measured seconds per target                   (BENCH_DURATION, 10)
+  --warmup S            unrecorded wrk run before each target         (BENCH_WARMUP, 2)
+  --connections N       wrk connections (-c)                          (BENCH_CONNECTIONS, 32)
+  --threads N           wrk threads (-t)                              (BENCH_THREADS, 2)
+  --backend-workers N   backend processes sharing its ports           (BENCH_BACKEND_WORKERS, 1)
+  --targets LIST        of ${ALL_TARGETS.join(',')}    (BENCH_TARGETS, all)
+  --timeout S           hard limit for the whole run                  (BENCH_TIMEOUT, 240)
+  --cpu-prof DIR        write a V8 CPU profile of Berth into DIR      (BENCH_CPU_PROF)
+
+nginx runs with worker_processes 1 (Berth's load balancer is one Node process: the primary
+ratio) and, for information, worker_processes auto (nginx-auto).
+A quick run: npm run bench:lb -- --duration 3 --warmup 1
+`;
+
+/** Applies defaults and checks ranges, with a message naming the bad option. */
+export function compileLbBenchOptions(o: LbBenchOptions): ResolvedLbBenchOptions {
+  checkPositive('--duration', o.durationS, true);
+  checkPositive('--connections', o.connections, true);
+  checkPositive('--threads', o.threads, true);
+  checkPositive('--backend-workers', o.backendWorkers, true);
+  checkPositive('--timeout', o.timeoutS, false);
+  if (o.warmupS !== undefined && (!Number.isInteger(o.warmupS) || o.warmupS < 0)) {
+    throw new Error(`--warmup must be a whole number of seconds, 0 or more; got ${o.warmupS}`);
+  }
+  const threads = o.threads ?? 2;
+  const connections = o.connections ?? 32;
+  if (connections < threads) throw new Error(`--connections (${connections}) must be at least --threads (${threads}): wrk gives each thread its share`);
+  const targets = (o.targets ?? [...ALL_TARGETS]).map((t) => t.trim()).filter((t) => t !== '');
+  const unknown = targets.filter((t) => !(ALL_TARGETS as readonly string[]).includes(t));
+  if (unknown.length) throw new Error(`--targets: unknown ${unknown.join(', ')} (known: ${ALL_TARGETS.join(', ')})`);
+  if (targets.length === 0) throw new Error('--targets names no target');
+  return {
+    durationS: o.durationS ?? 10,
+    warmupS: o.warmupS ?? 2,
+    connections,
+    threads,
+    backendWorkers: o.backendWorkers ?? 1,
+    targets: ALL_TARGETS.filter((t) => targets.includes(t)),
+    timeoutS: o.timeoutS ?? 240,
+    cpuProfDir: o.cpuProfDir || undefined,
+  };
+}
+
+/** Reads flags (which win) and BENCH_* environment variables. Returns undefined for --help. */
+export function parseLbBenchArgs(argv: string[], env: NodeJS.ProcessEnv): LbBenchOptions | undefined {
+  const num = numberOrUndefined;
+  const list = (s: string | undefined) => (s === undefined || s === '' ? undefined : s.split(','));
+  const o: LbBenchOptions = {
+    durationS: num(env.BENCH_DURATION),
+    warmupS: num(env.BENCH_WARMUP),
+    connections: num(env.BENCH_CONNECTIONS),
+    threads: num(env.BENCH_THREADS),
+    backendWorkers: num(env.BENCH_BACKEND_WORKERS),
+    targets: list(env.BENCH_TARGETS),
+    timeoutS: num(env.BENCH_TIMEOUT),
+    cpuProfDir: env.BENCH_CPU_PROF,
+  };
+  const known = forEachFlag(argv, USAGE, (flag, value) => {
+    switch (flag) {
+      case '--duration': o.durationS = num(value()); break;
+      case '--warmup': o.warmupS = num(value()); break;
+      case '--connections': o.connections = num(value()); break;
+      case '--threads': o.threads = num(value()); break;
+      case '--backend-workers': o.backendWorkers = num(value()); break;
+      case '--targets': o.targets = list(value()) ?? []; break;
+      case '--timeout': o.timeoutS = num(value()); break;
+      case '--cpu-prof': o.cpuProfDir = value(); break;
+      default:
+        return false;
+    }
+    return true;
+  });
+  return known ? o : undefined;
+}
