@@ -147,7 +147,8 @@ service's "has reached a steady state." event; steady seen: until a DescribeServ
 runningCount = desired and one COMPLETED PRIMARY deployment; task p50/p99: per task, createdAt -> startedAt.
 CPU: user + system over the phase from /proc; children: the supervisors and containers under Berth (a lower
 bound: a child that exited unwaited between 100 ms samples is missed). RSS: peak of Berth alone, and of
-Berth plus every descendant. Reference: ${total} x spawn('sleep', ['3600']) at once, to the last 'spawn' event.`);
+Berth plus every descendant. Reference: ${total} x spawn('sleep', ['3600']) at once, to the last 'spawn' event.
+Ratio: Berth's time over the reference's (and the reference's rate over Berth's): Berth's overhead, higher is worse.`);
   const verdict =
     total === BAR_TASKS
       ? `bar (issue 4): ${BAR_TASKS} tasks RUNNING within ${BAR_S} s: ${figures.allRunningMs / 1000 <= BAR_S ? 'MET' : 'NOT MET'} (${(figures.allRunningMs / 1000).toFixed(2)} s)`

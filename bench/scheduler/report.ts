@@ -42,7 +42,8 @@ export function formatMain(b: BerthFigures, ref: SpawnFigures | undefined): stri
   ];
   if (ref) {
     rows.push(['spawn', String(ref.n), fmt(ref.allRunningMs / 1000, 2), fmt(ref.n / (ref.allRunningMs / 1000), 1), '', '', '', '', '', '', '']);
-    rows.push(['ratio berth/spawn', '', `${fmt(b.allRunningMs / ref.allRunningMs, 1)}x`, `${fmt(ref.n / ref.allRunningMs / (n / b.allRunningMs), 1)}x slower`, '', '', '', '', '', '', '']);
+    // Berth's time over the reference's, and the reference's rate over Berth's: Berth's overhead factor, higher is worse.
+    rows.push(['ratio berth/spawn', '', `${fmt(b.allRunningMs / ref.allRunningMs, 1)}x`, `${fmt(ref.n / ref.allRunningMs / (n / b.allRunningMs), 1)}x`, '', '', '', '', '', '', '']);
   }
   return table(['what', 'tasks', 'all RUNNING s', 'started/s', 'all steady s', 'steady seen s', 'task p50/p99 ms', 'berth CPU s', 'children CPU s', 'berth RSS MiB', 'tree RSS MiB'], rows, 1);
 }
