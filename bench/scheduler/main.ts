@@ -119,6 +119,16 @@ async function main(): Promise<number> {
         peakChildren: sampler.peakChildren,
       };
       say(`  all ${total} RUNNING after ${(figures.allRunningMs / 1000).toFixed(2)} s, all steady after ${(figures.allSteadyMs / 1000).toFixed(2)} s (${progress.polls} polls)`);
+      if (opts.idleS > 0) {
+        // What keeping them costs: Berth's CPU while nothing changes (the agent's sweeps, the
+        // scheduler's passes, stats sampling), the bench sending nothing meanwhile.
+        const idle = new TreeSampler(berth.process.pid!);
+        const i0 = performance.now();
+        await new Promise((r) => setTimeout(r, opts.idleS * 1000));
+        idle.sample();
+        figures.idleCores = idle.ownCpuMs() / (performance.now() - i0);
+        say(`  steady for ${opts.idleS} s: Berth used ${(figures.idleCores * 100).toFixed(1)}% of a core`);
+      }
     } finally {
       clearInterval(sampleTimer);
     }

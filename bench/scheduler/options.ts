@@ -24,6 +24,8 @@ export interface SchedulerBenchOptions {
   cpuProfDir?: string;
   /** Skip the spawn reference (`--no-reference`, `BENCH_NO_REFERENCE=1`). */
   noReference?: boolean;
+  /** Seconds Berth's CPU is measured once everything is steady (`--idle`, `BENCH_IDLE`; default 10; 0 skips). */
+  idleS?: number;
 }
 
 /** Options with every default applied. */
@@ -37,6 +39,7 @@ export interface ResolvedSchedulerBenchOptions {
   decideCalls: number;
   cpuProfDir?: string;
   reference: boolean;
+  idleS: number;
 }
 
 /** `--help` text. */
@@ -56,6 +59,7 @@ of decideService per call; against N bare child_process.spawn('sleep', ['3600'])
   --decide-calls N  decideService calls timed per input shape       (BENCH_DECIDE_CALLS, 20000)
   --cpu-prof DIR    write a V8 CPU profile of Berth into DIR        (BENCH_CPU_PROF)
   --no-reference    skip the bare spawn reference                   (BENCH_NO_REFERENCE=1)
+  --idle S          measure Berth's CPU for S s once all is steady  (BENCH_IDLE, 10; 0 skips)
 
 A quick run: npm run bench:scheduler -- --services 10 --tasks 10
 `;
@@ -69,6 +73,7 @@ export function compileSchedulerBenchOptions(o: SchedulerBenchOptions): Resolved
   checkPositive('--phase-timeout', o.phaseTimeoutS, false);
   checkPositive('--timeout', o.timeoutS, false);
   checkPositive('--decide-calls', o.decideCalls, true);
+  if (o.idleS !== undefined && !(Number.isFinite(o.idleS) && o.idleS >= 0)) throw new Error(`--idle must be a number of seconds, 0 or more; got ${o.idleS}`);
   if ((o.tasks ?? 10) > 1000) throw new Error('--tasks must be at most 1000 (a service of more is not what this measures)');
   return {
     services: o.services ?? 100,
@@ -80,6 +85,7 @@ export function compileSchedulerBenchOptions(o: SchedulerBenchOptions): Resolved
     decideCalls: o.decideCalls ?? 20_000,
     cpuProfDir: o.cpuProfDir || undefined,
     reference: !o.noReference,
+    idleS: o.idleS ?? 10,
   };
 }
 
@@ -96,6 +102,7 @@ export function parseSchedulerBenchArgs(argv: string[], env: NodeJS.ProcessEnv):
     decideCalls: num(env.BENCH_DECIDE_CALLS),
     cpuProfDir: env.BENCH_CPU_PROF,
     noReference: env.BENCH_NO_REFERENCE === '1' || undefined,
+    idleS: num(env.BENCH_IDLE),
   };
   const known = forEachFlag(argv, USAGE, (flag, value) => {
     switch (flag) {
@@ -108,6 +115,7 @@ export function parseSchedulerBenchArgs(argv: string[], env: NodeJS.ProcessEnv):
       case '--decide-calls': o.decideCalls = num(value()); break;
       case '--cpu-prof': o.cpuProfDir = value(); break;
       case '--no-reference': o.noReference = true; break;
+      case '--idle': o.idleS = num(value()); break;
       default:
         return false;
     }

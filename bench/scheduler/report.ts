@@ -22,6 +22,8 @@ export interface BerthFigures {
   peakBerthRss: number;
   peakTreeRss: number;
   peakChildren: number;
+  /** Berth's CPU while every service was steady and nothing was asked of it, in cores (1 = one core busy). */
+  idleCores?: number;
 }
 
 /** What the reference measured. */
@@ -38,14 +40,14 @@ export function formatMain(b: BerthFigures, ref: SpawnFigures | undefined): stri
   const n = b.services * b.tasksPerService;
   const p = (q: number) => b.taskLatenciesMs[Math.min(b.taskLatenciesMs.length - 1, Math.max(0, Math.ceil(q * b.taskLatenciesMs.length) - 1))];
   const rows: string[][] = [
-    ['berth', String(n), fmt(b.allRunningMs / 1000, 2), fmt(n / (b.allRunningMs / 1000), 1), fmt(b.allSteadyMs / 1000, 2), fmt(b.steadySeenMs / 1000, 2), `${fmt(p(0.5), 0)} / ${fmt(p(0.99), 0)}`, fmt(b.berthCpuMs / 1000, 1), fmt(b.childrenCpuMs / 1000, 1), mib(b.peakBerthRss), mib(b.peakTreeRss)],
+    ['berth', String(n), fmt(b.allRunningMs / 1000, 2), fmt(n / (b.allRunningMs / 1000), 1), fmt(b.allSteadyMs / 1000, 2), fmt(b.steadySeenMs / 1000, 2), `${fmt(p(0.5), 0)} / ${fmt(p(0.99), 0)}`, fmt(b.berthCpuMs / 1000, 1), fmt(b.childrenCpuMs / 1000, 1), mib(b.peakBerthRss), mib(b.peakTreeRss), fmt(b.idleCores === undefined ? undefined : b.idleCores * 100, 1)],
   ];
   if (ref) {
-    rows.push(['spawn', String(ref.n), fmt(ref.allRunningMs / 1000, 2), fmt(ref.n / (ref.allRunningMs / 1000), 1), '', '', '', '', '', '', '']);
+    rows.push(['spawn', String(ref.n), fmt(ref.allRunningMs / 1000, 2), fmt(ref.n / (ref.allRunningMs / 1000), 1), '', '', '', '', '', '', '', '']);
     // Berth's time over the reference's, and the reference's rate over Berth's: Berth's overhead factor, higher is worse.
-    rows.push(['ratio berth/spawn', '', `${fmt(b.allRunningMs / ref.allRunningMs, 1)}x`, `${fmt(ref.n / ref.allRunningMs / (n / b.allRunningMs), 1)}x`, '', '', '', '', '', '', '']);
+    rows.push(['ratio berth/spawn', '', `${fmt(b.allRunningMs / ref.allRunningMs, 1)}x`, `${fmt(ref.n / ref.allRunningMs / (n / b.allRunningMs), 1)}x`, '', '', '', '', '', '', '', '']);
   }
-  return table(['what', 'tasks', 'all RUNNING s', 'started/s', 'all steady s', 'steady seen s', 'task p50/p99 ms', 'berth CPU s', 'children CPU s', 'berth RSS MiB', 'tree RSS MiB'], rows, 1);
+  return table(['what', 'tasks', 'all RUNNING s', 'started/s', 'all steady s', 'steady seen s', 'task p50/p99 ms', 'berth CPU s', 'children CPU s', 'berth RSS MiB', 'tree RSS MiB', 'steady berth CPU %'], rows, 1);
 }
 
 /** The decision's cost per input shape, and per round of every service. */
