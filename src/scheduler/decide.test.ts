@@ -75,6 +75,14 @@ describe('rolling math', () => {
     const a = decideService({ ...i, tasks: [...i.tasks, task(V2, { lastStatus: 'PENDING', healthStatus: 'UNKNOWN', reachedRunning: false })] });
     assert.deepEqual(a.events, []);
   });
+  it('does not call it a stall in a round that starts a task (max 150 of 3: one at a time)', () => {
+    const deployments = [dep(V2, 'PRIMARY', { desiredCount: 3 }), dep(V1, 'ACTIVE')];
+    const gone = task(V1, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated' });
+    const a = decideService(input({ desired: 3, min: 100, max: 150, deployments, tasks: [...tasks(2, V1), task(V2), gone] }));
+    assert.deepEqual(a.place, { [V2]: 1 });
+    assert.deepEqual(a.stop, []);
+    assert.deepEqual(a.events, []);
+  });
   it('stops old tasks that are not healthy without touching the healthy floor', () => {
     const i = rollout(2, 100, 100, 1);
     const pending = task(V1, { lastStatus: 'PENDING', reachedRunning: false });
@@ -97,6 +105,17 @@ describe('scale in and out, completion, steady state', () => {
     const b = decideService(input({ capacity: 1, tasks: tasks(1, V1) }));
     assert.deepEqual(b.place, {});
     assert.deepEqual(b.events, ['(service web) was unable to place a task because no container instance met all of its requirements.']);
+  });
+  it('names the closest container instance and the constraint it fails when placement constraints limit the capacity', () => {
+    const unplaced = { containerInstanceId: '0123456789abcdef0123456789abcdef', error: 'DistinctInstance placement constraint unsatisfied.' };
+    const a = decideService(input({ capacity: 1, unplaced, tasks: tasks(1, V1) }));
+    assert.deepEqual(a.events, [
+      '(service web) was unable to place a task because no container instance met all of its requirements. ' +
+        'The closest matching container-instance 0123456789abcdef0123456789abcdef encountered error "DistinctInstance placement constraint unsatisfied.".',
+    ]);
+    const none = decideService(input({ capacity: 0, unplaced: { ...unplaced, error: 'MemberOf placement constraint unsatisfied.' } }));
+    assert.deepEqual(none.place, {});
+    assert.match(none.events[0], /encountered error "MemberOf placement constraint unsatisfied\."\.$/);
   });
   it('scales in, pending and newest tasks first', () => {
     const old = task(V1, { startedAt: 1 });

@@ -275,7 +275,8 @@ export function decideService(input: ServiceInput): ServiceActions {
     // In flight: starting, stopping, or RUNNING but not yet counted healthy (health checks pending).
     const inFlight = tasks.some((t) => live(t) && (t.lastStatus !== 'RUNNING' || t.desiredStatus === 'STOPPED' || (t.healthStatus !== 'UNHEALTHY' && !counted(t))));
     if (capacityRoom < ceiling - liveCount && capacityRoom < missing) out.events.push(say.noCapacityEvent(name, input.unplaced));
-    else if (blockedStops > 0 && out.stop.length === 0 && out.replace.length === 0 && !inFlight) out.events.push(say.deploymentConfigurationStallEvent(name));
+    // A stall is a round that can do nothing at all: no start, no stop, nothing on its way.
+    else if (blockedStops > 0 && toPlace === 0 && out.stop.length === 0 && out.replace.length === 0 && !inFlight) out.events.push(say.deploymentConfigurationStallEvent(name));
   }
   const stopped = [...out.stop.map((s) => s.taskArn), ...out.replace.map((r) => r.taskArn)];
   for (const r of out.replace) out.events.push(say.failedHealthChecksEvent(name, r.taskArn));

@@ -141,6 +141,8 @@ describe('rolling deployments (process driver)', () => {
   };
   const eventMessages = (s: Service, since: Set<string>) => s.events!.filter((e) => !since.has(e.id!)).map((e) => e.message!);
   const eventIds = (s: Service) => new Set(s.events!.map((e) => e.id!));
+  /** The sum of the task counts events matching `re` (its first group) report. */
+  const count = (messages: string[], re: RegExp) => messages.map((m) => re.exec(m)).reduce((n, m) => n + (m ? Number(m[1]) : 0), 0);
   /** Runs the AWS CLI v2 against this Berth (Debian's build does not read AWS_ENDPOINT_URL). */
   const aws = (args: string[]) => run(AWS_CLI_V2, [...args, '--endpoint-url', berth.endpoint], { env: berth.awsEnv(), timeout: WAIT_MS });
   /** Waits with the SDK's waiter and with `aws ecs wait services-stable` (when the AWS CLI v2 is installed). */
@@ -270,9 +272,9 @@ describe('rolling deployments (process driver)', () => {
       assert.match(body, /^\d+ 2$/);
     }
     const messages = eventMessages(s, before);
-    const count = (re: RegExp) => messages.map((m) => re.exec(m)).reduce((n, m) => n + (m ? Number(m[1]) : 0), 0);
-    assert.equal(count(/^\(service web\) has started (\d+) tasks: (?:\(task [0-9a-f]{32}\) ?)+\.$/), 3, messages.join('\n'));
-    assert.equal(count(/^\(service web\) has stopped (\d+) running tasks: (?:\(task [0-9a-f]{32}\) ?)+\.$/), 3, messages.join('\n'));
+    assert.equal(count(messages, /^\(service web\) has started (\d+) tasks: (?:\(task [0-9a-f]{32}\) ?)+\.$/), 3, messages.join('\n'));
+    assert.equal(count(messages, /^\(service web\) has stopped (\d+) running tasks: (?:\(task [0-9a-f]{32}\) ?)+\.$/), 3, messages.join('\n'));
+    assert.ok(!messages.some((m) => m.includes('was unable to stop or start tasks')), messages.join('\n'));
     assert.ok(messages.includes(`(service web) (deployment ${v2Deployment}) deployment completed.`), messages.join('\n'));
     assert.equal(s.events![0].message, '(service web) has reached a steady state.');
   });
@@ -433,6 +435,10 @@ describe('rolling deployments (process driver)', () => {
     const done = await rolledOut(4)();
     assert.equal(primaryOf(done.service).id, next.id);
     assert.ok(done.tasks.filter(isLive).every((t) => t.startedBy === next.id && !start.tasks.some((x) => x.taskArn === t.taskArn)), 'every task was replaced');
+    // maximumPercent 150 (kept from the previous update) replaces one task at a time: never a stall.
+    const messages = eventMessages(done.service, eventIds(start.service));
+    assert.equal(count(messages, /^\(service web\) has started (\d+) tasks: /), 3, messages.join('\n'));
+    assert.ok(!messages.some((m) => m.includes('was unable to stop or start tasks')), messages.join('\n'));
   });
 
   it('says so when min 100 / max 100 allows neither a start nor a stop', async () => {
