@@ -17,7 +17,7 @@ import { armWatchdog, managedTempDir, runBench, say } from '../shared/lifecycle.
 import { startBerthAlb } from './berth-alb.js';
 import { findNginx, startNginx } from './nginx.js';
 import { compileLbBenchOptions, parseLbBenchArgs, USAGE, type ResolvedLbBenchOptions, type TargetName } from './options.js';
-import { freePort, onPath, startManaged, treeCpuMs } from './processes.js';
+import { freePort, onPath, startManaged, treeCpu, type TreeCpu } from './processes.js';
 import { BAR, formatReport, type Row } from './report.js';
 import { runWrk, writeDoneScript, type WrkResult } from './wrk.js';
 
@@ -67,30 +67,31 @@ async function verify(label: string, host: string, port: number, expected: strin
   say(`  ${label}: 40 probe requests answered ${shown}`);
 }
 
+/** What one target's measured run gives: wrk's figures, and CPU in cores (user + system) over its wall time. */
+interface Measured {
+  result: WrkResult;
+  proxy?: { user: number; sys: number };
+  backend: { user: number; sys: number };
+}
+
 /** A warm-up run (not recorded), then the measured run with the CPU of the proxy and the backend. */
-async function measure(
-  opts: ResolvedLbBenchOptions,
-  wrkBin: string,
-  script: string,
-  url: string,
-  pids: { proxy?: number; backend: number },
-): Promise<{ result: WrkResult; proxyCores?: number; backendCores: number }> {
+async function measure(opts: ResolvedLbBenchOptions, wrkBin: string, script: string, url: string, pids: { proxy?: number; backend: number }): Promise<Measured> {
   const base = { url, threads: opts.threads, connections: opts.connections, script };
   if (opts.warmupS > 0) await runWrk(wrkBin, { ...base, durationS: opts.warmupS });
-  const p0 = pids.proxy ? treeCpuMs(pids.proxy) : 0;
-  const b0 = treeCpuMs(pids.backend);
+  const p0 = pids.proxy ? treeCpu(pids.proxy) : undefined;
+  const b0 = treeCpu(pids.backend);
   const t0 = performance.now();
   const result = await runWrk(wrkBin, { ...base, durationS: opts.durationS });
   const wallMs = performance.now() - t0;
-  const proxyCores = pids.proxy ? (treeCpuMs(pids.proxy) - p0) / wallMs : undefined;
-  const backendCores = (treeCpuMs(pids.backend) - b0) / wallMs;
-  return { result, proxyCores, backendCores };
+  const cores = (a: TreeCpu, b: TreeCpu) => ({ user: (b.userMs - a.userMs) / wallMs, sys: (b.sysMs - a.sysMs) / wallMs });
+  return { result, proxy: pids.proxy && p0 ? cores(p0, treeCpu(pids.proxy)) : undefined, backend: cores(b0, treeCpu(pids.backend)) };
 }
 
 const LABELS: Record<TargetName, string> = {
   direct: 'the backend itself',
   nginx: 'nginx, worker_processes 1',
   'nginx-auto': `nginx, worker_processes auto (${os.cpus().length})`,
+  'node-proxy': 'minimal node:http + undici proxy',
   berth: "Berth's ALB: path rule + weighted forward 50/50",
 };
 
@@ -130,13 +131,12 @@ async function main(): Promise<number> {
   say(`backend: pid ${backend.pid}, ${opts.backendWorkers} process(es), 127.0.0.1:${backendPorts.join(' and :')}`);
 
   const rows: Row[] = [];
-  const record = (target: TargetName, m: Awaited<ReturnType<typeof measure>>) => {
+  const record = (target: TargetName, m: Measured) => {
     const r = m.result;
-    say(
-      `  ${target}: ${r.rps.toFixed(0)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  non-2xx ${r.non2xx}  socket errors ${r.socketErrors}` +
-        `  proxy ${m.proxyCores === undefined ? '-' : m.proxyCores.toFixed(2)} cores  backend ${m.backendCores.toFixed(2)} cores`,
-    );
-    rows.push({ target, label: LABELS[target], result: r, proxyCores: m.proxyCores, backendCores: m.backendCores });
+    const c = (x: { user: number; sys: number } | undefined) => (x ? `${(x.user + x.sys).toFixed(2)} cores (user ${x.user.toFixed(2)}, sys ${x.sys.toFixed(2)})` : '-');
+    say(`  ${target}: ${r.rps.toFixed(0)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  non-2xx ${r.non2xx}  socket errors ${r.socketErrors}`);
+    say(`  ${target}: proxy ${c(m.proxy)}; backend ${c(m.backend)}`);
+    rows.push({ target, label: LABELS[target], result: r, proxy: m.proxy, backend: m.backend });
   };
 
   for (const target of opts.targets) {
@@ -153,6 +153,17 @@ async function main(): Promise<number> {
         record(target, await measure(opts, wrkBin!, script, `http://127.0.0.1:${nginx.port}${BENCH_PATH}`, { proxy: nginx.process.pid, backend: backend.pid }));
       } finally {
         await nginx.process.stop();
+      }
+    } else if (target === 'node-proxy') {
+      const port = await freePort('127.0.0.1');
+      const proxyJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-proxy-server.js');
+      const proxy = await startManaged(process.execPath, [proxyJs, String(port), ...backendPorts.map(String)], { readyLine: 'ready' });
+      try {
+        say(`  node-proxy: pid ${proxy.pid}, 127.0.0.1:${port}`);
+        await verify(target, '127.0.0.1', port, ['200 ok a', '200 ok b']);
+        record(target, await measure(opts, wrkBin!, script, `http://127.0.0.1:${port}${BENCH_PATH}`, { proxy: proxy.pid, backend: backend.pid }));
+      } finally {
+        await proxy.stop();
       }
     } else {
       const t0 = performance.now();

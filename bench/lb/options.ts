@@ -5,7 +5,7 @@
 import { checkPositive, forEachFlag, numberOrUndefined } from '../shared/options.js';
 
 /** The targets wrk is pointed at, in the order they run. */
-export const ALL_TARGETS = ['direct', 'nginx', 'nginx-auto', 'berth'] as const;
+export const ALL_TARGETS = ['direct', 'nginx', 'nginx-auto', 'node-proxy', 'berth'] as const;
 export type TargetName = (typeof ALL_TARGETS)[number];
 
 /** What a user may set; every member has a documented default. */
@@ -54,12 +54,15 @@ on each target, one after the other in one run. Needs wrk and nginx on PATH
   --connections N       wrk connections (-c)                          (BENCH_CONNECTIONS, 32)
   --threads N           wrk threads (-t)                              (BENCH_THREADS, 2)
   --backend-workers N   backend processes sharing its ports           (BENCH_BACKEND_WORKERS, 1)
-  --targets LIST        of ${ALL_TARGETS.join(',')}    (BENCH_TARGETS, all)
+  --targets LIST        of ${ALL_TARGETS.join(',')}
+                                                                      (BENCH_TARGETS, all)
   --timeout S           hard limit for the whole run                  (BENCH_TIMEOUT, 240)
   --cpu-prof DIR        write a V8 CPU profile of Berth into DIR      (BENCH_CPU_PROF)
 
 nginx runs with worker_processes 1 (Berth's load balancer is one Node process: the primary
-ratio) and, for information, worker_processes auto (nginx-auto).
+ratio) and, for information, worker_processes auto (nginx-auto). node-proxy (for information) is
+the least a Node proxy on Berth's parts does (node:http + undici Pool, no rules, no headers added):
+the gap between it and nginx is Node's, between Berth and it Berth's own work.
 A quick run: npm run bench:lb -- --duration 3 --warmup 1
 `;
 

@@ -4,9 +4,17 @@
  * waiting for a port to accept, and the CPU time of a process tree (Linux /proc).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { descendants, readProc } from '../scheduler/proc-tree.js';
 import { checkStopping, registerCleanup } from '../shared/lifecycle.js';
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 where it cannot be read). */
+const CLK_TCK = (() => {
+  const n = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
+})();
 
 /** Children still running, SIGKILLed synchronously at exit as a last resort. */
 const live = new Set<ChildProcess>();
@@ -121,16 +129,43 @@ export async function waitForPort(address: string, port: number, timeoutMs = 20_
   }
 }
 
-/** User + system CPU of `pid` and its descendants now, in ms (0 when it is gone). */
-export function treeCpuMs(pid: number): number {
-  const own = readProc(pid);
-  if (!own) return 0;
-  return own.cpuMs + descendants(pid).reduce((n, p) => n + p.cpuMs, 0);
+/** CPU time of a process tree, in ms: in user space and in the kernel (system calls, the TCP stack). */
+export interface TreeCpu {
+  userMs: number;
+  sysMs: number;
 }
 
-/** Whether `cmd` is found on PATH (through the shell's `command -v`). */
+/** /proc/<pid>/stat's utime and stime in ms; zeros when the process is gone. */
+function cpuOf(pid: number): TreeCpu {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return { userMs: 0, sysMs: 0 };
+  }
+  // Fields are counted after the command name's last ')': utime and stime are fields 14 and 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { userMs: (Number(f[11]) * 1000) / CLK_TCK, sysMs: (Number(f[12]) * 1000) / CLK_TCK };
+}
+
+/** User and system CPU of `pid` and its descendants now (zeros when it is gone). */
+export function treeCpu(pid: number): TreeCpu {
+  if (!readProc(pid)) return { userMs: 0, sysMs: 0 };
+  const all = [pid, ...descendants(pid).map((p) => p.pid)].map(cpuOf);
+  return { userMs: all.reduce((n, c) => n + c.userMs, 0), sysMs: all.reduce((n, c) => n + c.sysMs, 0) };
+}
+
+/** The path of `cmd` in a directory of PATH (executable), or undefined. */
 export function onPath(cmd: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  const found = r.stdout?.trim();
-  return r.status === 0 && found ? found : undefined;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, cmd);
+    try {
+      accessSync(file, constants.X_OK);
+      if (statSync(file).isFile()) return file;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
 }

@@ -12,17 +12,19 @@ export interface Row {
   label: string;
   result: WrkResult;
   /** CPU of the proxy (nginx master and workers, or the Berth process) during the measurement, in cores. */
-  proxyCores?: number;
+  proxy?: { user: number; sys: number };
   /** CPU of the backend (all its processes), in cores. */
-  backendCores?: number;
+  backend?: { user: number; sys: number };
 }
 
+/** CPU microseconds per request from cores used. */
+const perReq = (cores: number, r: Row) => (cores * 1e6) / r.result.rps;
 const errors = (r: WrkResult) => r.non2xx + r.socketErrors;
 
 /** Formats the figures, the ratios of Berth against each other target, and whether the bar is met. */
 export function formatReport(rows: Row[]): { text: string; met: boolean | undefined } {
   const figures = table(
-    ['target', 'what', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'socket errors', 'proxy cores', 'proxy CPU µs/req', 'backend cores'],
+    ['target', 'what', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'sock err', 'proxy cores', 'proxy µs/req user+sys', 'backend cores'],
     rows.map((r) => [
       r.target,
       r.label,
@@ -34,9 +36,9 @@ export function formatReport(rows: Row[]): { text: string; met: boolean | undefi
       fmt(r.result.maxMs, 1),
       String(r.result.non2xx),
       String(r.result.socketErrors),
-      fmt(r.proxyCores, 2),
-      r.proxyCores === undefined || r.result.rps === 0 ? '-' : fmt((r.proxyCores * 1e6) / r.result.rps, 1),
-      fmt(r.backendCores, 2),
+      r.proxy ? fmt(r.proxy.user + r.proxy.sys, 2) : '-',
+      r.proxy && r.result.rps > 0 ? `${fmt(perReq(r.proxy.user + r.proxy.sys, r), 1)} = ${fmt(perReq(r.proxy.user, r), 1)}+${fmt(perReq(r.proxy.sys, r), 1)}` : '-',
+      r.backend ? fmt(r.backend.user + r.backend.sys, 2) : '-',
     ]),
   );
   const berth = rows.find((r) => r.target === 'berth');

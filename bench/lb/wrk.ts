@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkStopping } from '../shared/lifecycle.js';
 import { startManaged } from './processes.js';
 
 /** What one wrk run measured. */
@@ -71,6 +72,7 @@ export async function runWrk(bin: string, o: { url: string; threads: number; con
   const code = await wrk.exited;
   clearTimeout(limit);
   await wrk.stop();
+  checkStopping(); // killed by Ctrl-C's clean-up: say so, not that wrk failed
   if (code !== 0) throw new Error(`wrk exited with ${code}:\n${wrk.output()}`);
   return parseWrkOutput(wrk.output());
 }
