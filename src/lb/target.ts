@@ -48,7 +48,10 @@ export class TargetRuntime {
     this.pool ??= new Pool(`http://${this.address}`, {
       connections: this.options.maxConnectionsPerTarget,
       pipelining: 1,
-      keepAliveTimeout: 60_000,
+      // A target that says nothing about keep-alive gets its idle connections dropped after 4 s,
+      // before common servers close theirs (5 s), so a request is rarely sent on a connection
+      // the target is closing; a target's Keep-Alive: timeout=N hint is followed (up to 10 min).
+      keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 600_000,
       connect: { timeout: Math.max(this.options.ms(10), 1000) },
     });
