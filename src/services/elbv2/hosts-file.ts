@@ -40,6 +40,11 @@ export class HostsFile {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const lines = text.split('\n');
+    // Nothing to add and no block of ours: leave the file exactly as it is.
+    if (entries.length === 0 && !lines.includes(this.begin)) {
+      this.last = body;
+      return;
+    }
     const out: string[] = [];
     let inside = false;
     for (const line of lines) {
@@ -49,7 +54,8 @@ export class HostsFile {
     }
     while (out.length > 0 && out[out.length - 1] === '') out.pop();
     if (entries.length > 0) out.push(this.begin, body, this.end);
-    writeFileSync(this.file, out.join('\n') + '\n');
+    const next = out.length > 0 ? out.join('\n') + '\n' : '';
+    if (next !== text) writeFileSync(this.file, next);
     this.last = body;
   }
 
