@@ -19,6 +19,8 @@ const DAEMON_PATH = fileURLToPath(new URL('./daemon.js', import.meta.url));
 const DAEMON_START_TIMEOUT_MS = 15_000;
 /** How long the daemon may take to answer a start request. */
 const START_TIMEOUT_MS = 30_000;
+/** How many daemons one connection attempt starts at most (each one that lost the election or failed, one more). */
+const MAX_DAEMON_SPAWNS = 5;
 /** After a failed attempt to reach a daemon without starting one, wait this long before trying again. */
 const RECONNECT_BACKOFF_MS = 1000;
 
@@ -113,8 +115,8 @@ export class SupervisorClient {
    * exit file, then wait: an exit in between is not missed.
    */
   async watchExit(exitPath: string, supervisor: ProcessIdentity): Promise<ExitWatch | undefined> {
-    const conn = await this.connect(false);
-    if (!conn || conn.supervisor.pid !== supervisor.pid || conn.supervisor.startTicks !== supervisor.startTicks) return undefined;
+    const conn = await this.connect(false).catch(() => undefined);
+    if (!conn || conn.socket.destroyed || conn.supervisor.pid !== supervisor.pid || conn.supervisor.startTicks !== supervisor.startTicks) return undefined;
     let notify!: (exit: ExitResult | undefined) => void;
     const heard = new Promise<ExitResult | undefined>((resolve) => (notify = resolve));
     let set = conn.watchers.get(exitPath);
@@ -174,18 +176,17 @@ export class SupervisorClient {
     // run for a moment, one wins the election, the other exits; whoever started a loser starts
     // again only if no daemon answers after its own exited.
     const deadline = Date.now() + DAEMON_START_TIMEOUT_MS;
-    let daemonExited: Promise<void> = this.spawnDaemon(paths);
-    let exited = false;
-    void daemonExited.then(() => (exited = true));
+    let spawned = 0;
+    let running = false;
     for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
+      if (!running && spawned < MAX_DAEMON_SPAWNS) {
+        spawned++;
+        running = true;
+        void this.spawnDaemon(paths).then(() => (running = false));
+      }
       await sleep(delay);
       const c = await this.tryConnect(paths).catch(() => undefined);
       if (c) return this.adopt(c);
-      if (exited) {
-        exited = false;
-        daemonExited = this.spawnDaemon(paths);
-        void daemonExited.then(() => (exited = true));
-      }
     }
     throw new DriverError('CannotStartContainerError', `the container supervisor daemon did not start within ${DAEMON_START_TIMEOUT_MS} ms; see ${paths.log}`);
   }
