@@ -28,6 +28,16 @@ async function freePort(address: string): Promise<number> {
   return port;
 }
 
+async function isFree(address: string, port: number): Promise<boolean> {
+  const s = net.createServer();
+  const ok = await new Promise<boolean>((r) => {
+    s.once('error', () => r(false));
+    s.listen(port, address, () => r(true));
+  });
+  if (ok) await new Promise((r) => s.close(r));
+  return ok;
+}
+
 function get(address: string, port: number, urlPath: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: address, port, path: urlPath, headers, agent: false, timeout: 10_000 }, (res) => {
@@ -80,6 +90,54 @@ describe('ELBv2 driving the data plane', () => {
     // Deleting the load balancer closes its listener.
     await h.call('DeleteLoadBalancer', { LoadBalancerArn: lb.LoadBalancerArn });
     await assert.rejects(get(addressOf(lb), port, '/hello'));
+  });
+
+  it('gives each load balancer its own address, so two can listen on the same port', async () => {
+    const engine = createLoadBalancerEngine({ timeScale: 0.1 });
+    cleanups.push(() => engine.close());
+    const h = harness({ engine });
+    const [a, b] = [await h.lb('alpha'), await h.lb('beta')];
+    assert.notEqual(addressOf(a), addressOf(b));
+    const port = await until('a port free on both addresses', async () => {
+      const p = await freePort(addressOf(a));
+      return (await freePort(addressOf(b)).then(() => true)) && (await isFree(addressOf(b), p)) ? p : undefined;
+    });
+    for (const [lb, body] of [[a, 'from alpha'], [b, 'from beta']] as const) {
+      await h.call('CreateListener', { LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '200', ContentType: 'text/plain', MessageBody: body } }] });
+    }
+    assert.deepEqual(await get(addressOf(a), port, '/'), { status: 200, body: 'from alpha' });
+    assert.deepEqual(await get(addressOf(b), port, '/'), { status: 200, body: 'from beta' });
+  });
+
+  it('reports a deregistered target with a request in flight as draining (Target.DeregistrationInProgress) until it finishes', async () => {
+    const engine = createLoadBalancerEngine({ timeScale: 0.1 });
+    cleanups.push(() => engine.close());
+    const h = harness({ engine });
+    // A backend that holds /slow until released.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const server = http.createServer((req, res) => (req.url === '/slow' ? void held.then(() => res.end('slow done')) : res.end('ok')));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => { release(); server.closeAllConnections(); server.close(r); }));
+    const bePort = (server.address() as net.AddressInfo).port;
+    const lb = await h.lb('web');
+    const tg = (await h.tg('app', { HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThresholdCount: 2 })).TargetGroupArn;
+    await h.call('ModifyTargetGroupAttributes', { TargetGroupArn: tg, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '600' }] });
+    await h.call('RegisterTargets', { TargetGroupArn: tg, Targets: [{ Id: TEST_INSTANCE, Port: bePort }] });
+    const port = await freePort(addressOf(lb));
+    await h.listener(lb.LoadBalancerArn, port, tg);
+    await until('a healthy target', async () => ((await h.call('DescribeTargetHealth', { TargetGroupArn: tg })).TargetHealthDescriptions[0]?.TargetHealth.State === 'healthy' ? true : undefined));
+    const slow = get(addressOf(lb), port, '/slow');
+    await until('the request in flight', async () => ((engine.counters(tg)?.requests ?? 0) > 0 ? true : undefined));
+    await h.call('DeregisterTargets', { TargetGroupArn: tg, Targets: [{ Id: TEST_INSTANCE, Port: bePort }] });
+    const draining = (await h.call('DescribeTargetHealth', { TargetGroupArn: tg })).TargetHealthDescriptions;
+    assert.deepEqual(
+      draining.map((d: any) => [d.Target.Id, d.Target.Port, d.TargetHealth.State, d.TargetHealth.Reason, d.TargetHealth.Description]),
+      [[TEST_INSTANCE, bePort, 'draining', 'Target.DeregistrationInProgress', 'Target deregistration is in progress']],
+    );
+    release();
+    assert.deepEqual(await slow, { status: 200, body: 'slow done' });
+    await until('the drained target gone', async () => ((await h.call('DescribeTargetHealth', { TargetGroupArn: tg })).TargetHealthDescriptions.length === 0 ? true : undefined));
   });
 
   it('does not create a listener whose socket cannot bind, and leaves nothing half-made', async () => {
