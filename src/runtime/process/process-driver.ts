@@ -32,7 +32,7 @@ import { readLogFile } from '../logs.js';
 import type { ResolvedRuntimeOptions } from '../options.js';
 import { portEnvironment, type PortAllocator } from '../ports.js';
 import { resolveCommand } from './command.js';
-import { CLOCK_TICKS_PER_SECOND, isAlive, readShimExit, residentBytes, sessionMembers, signalSession, SupervisorClient, type ShimConfig } from '../supervisor/index.js';
+import { CLOCK_TICKS_PER_SECOND, isAlive, pageSize, processesBySession, readShimExit, signalSession, SupervisorClient, type ProcStat, type ShimConfig } from '../supervisor/index.js';
 
 /** What the process driver needs from Berth. */
 export interface ProcessDriverOptions {
@@ -60,6 +60,16 @@ const WAIT_POLL_MS = 100;
 const WAIT_RECHECK_MS = 30_000;
 const KILL_WAIT_MS = 10_000;
 const CPU_SAMPLE_MS = 100;
+/** `stats` calls made within this long of each other share one pass over /proc (the agent samples every container in turn). */
+const PROC_SNAPSHOT_MS = 50;
+
+let procSnapshot: { at: number; bySession: Map<number, ProcStat[]> } | undefined;
+/** Every live process by session, at most {@link PROC_SNAPSHOT_MS} old: a thousand containers' stats cost one pass over /proc, not a thousand. */
+function sessionsNow(): { at: number; bySession: Map<number, ProcStat[]> } {
+  const now = Date.now();
+  if (!procSnapshot || now - procSnapshot.at > PROC_SNAPSHOT_MS) procSnapshot = { at: now, bySession: processesBySession() };
+  return procSnapshot;
+}
 const EXEC_OUTPUT_LIMIT = 4096;
 
 function state(handle: TaskHandle): ProcessState {
@@ -232,11 +242,12 @@ export class ProcessDriver implements Driver {
     const s = state(handle);
     const sample = () => {
       if (!isAlive(s.pid, s.startTicks)) throw new DriverError('CannotInspectContainerError', `container ${handle.containerName} is not running`);
-      const members = sessionMembers(s.pid);
+      const snapshot = sessionsNow();
+      const members = snapshot.bySession.get(s.pid) ?? [];
       return {
         ticks: members.reduce((sum, p) => sum + p.cpuTicks, 0),
-        memoryBytes: members.reduce((sum, p) => sum + residentBytes(p.pid), 0),
-        at: Date.now(),
+        memoryBytes: members.reduce((sum, p) => sum + p.rssPages, 0) * pageSize(),
+        at: snapshot.at,
       };
     };
     let prev = this.lastCpu.get(handle.logPath);

@@ -8,4 +8,4 @@ export { OOM_REASON, type ProcessIdentity, type ShimConfig, type ShimExit, type 
 export { SupervisorClient, type ExitWatch, type StartedContainer, type SupervisorClientOptions } from './client.js';
 export { readShimExit, toExitResult } from './exit-file.js';
 export { supervisorPaths, type SupervisorPaths } from './address.js';
-export { CLOCK_TICKS_PER_SECOND, isAlive, membersOfSessions, readProcStat, residentBytes, sessionMembers, signalSession, signalSessions, type ProcStat } from './proc.js';
+export { CLOCK_TICKS_PER_SECOND, isAlive, membersOfSessions, pageSize, processesBySession, readProcStat, residentBytes, sessionMembers, signalSession, signalSessions, type ProcStat } from './proc.js';

@@ -83,6 +83,20 @@ export function membersOfSessions(sessions: ReadonlySet<number>): ProcStat[] {
   return out;
 }
 
+/** Every live process, grouped by session id, from one pass over /proc. */
+export function processesBySession(): Map<number, ProcStat[]> {
+  const out = new Map<number, ProcStat[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = readProcStat(Number(name));
+    if (!s || s.state === 'Z' || s.state === 'X') continue;
+    const list = out.get(s.session);
+    if (list) list.push(s);
+    else out.set(s.session, [s]);
+  }
+  return out;
+}
+
 /** Resident memory of a process in bytes (VmRSS); 0 when it has gone. */
 export function residentBytes(pid: number): number {
   try {
