@@ -2,6 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -13,6 +16,7 @@ import {
   DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
+  DescribeSSLPoliciesCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -169,7 +173,34 @@ describe('ELBv2 through @aws-sdk/client-elastic-load-balancing-v2', () => {
     await rejectsWith(() => elb.send(new DescribeLoadBalancersCommand({ Names: ['nope'] })), 'LoadBalancerNotFoundException');
     await rejectsWith(() => elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg.replace(/[0-9a-f]{16}$/, '0'.repeat(16))] })), 'TargetGroupNotFoundException');
     await rejectsWith(() => elb.send(new DescribeListenersCommand({ ListenerArns: ['not-an-arn'] })), 'ValidationError', /not a valid listener ARN/);
+    await rejectsWith(() => elb.send(new DescribeSSLPoliciesCommand({})), 'UnsupportedOperation', /DescribeSSLPolicies/);
     await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
     await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg }));
+  });
+});
+
+describe('ELBv2 DNS names in a hosts file (BERTH_ELB_HOSTS_FILE)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-hosts-e2e-'));
+  const hosts = path.join(dir, 'hosts');
+  let berth: TestBerth | undefined;
+  after(async () => {
+    await berth?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps a DNSName -> address line per load balancer while Berth runs and removes its block when Berth stops', async () => {
+    writeFileSync(hosts, '127.0.0.1\tlocalhost\n');
+    berth = await startBerthProcess({ env: { BERTH_AGENT: 'off', BERTH_ELB_HOSTS_FILE: hosts } });
+    const elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
+    try {
+      const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: 'named' }))).LoadBalancers![0];
+      const text = readFileSync(hosts, 'utf8');
+      assert.ok(text.startsWith('127.0.0.1\tlocalhost\n# BEGIN berth elbv2 '), text);
+      assert.ok(text.includes(`${addressOf(lb)}\t${lb.DNSName}\n`), text);
+    } finally {
+      elb.destroy();
+    }
+    assert.equal(await berth.stop(), 0);
+    assert.equal(readFileSync(hosts, 'utf8'), '127.0.0.1\tlocalhost\n');
   });
 });
