@@ -3,6 +3,7 @@ import type { LoadBalancerEngine } from '../../lb/config.js';
 import type { Store } from '../../state/index.js';
 import type { TagStore } from '../../tagging/index.js';
 import type { ArnScope } from './arns.js';
+import type { Committer } from './commit.js';
 
 /** Shared dependencies of the ELBv2 operations. */
 export interface Elbv2Deps {
@@ -16,7 +17,7 @@ export interface Elbv2Deps {
    * Runs a state change under the ELBv2 lock, commits it and programs the data plane
    * (see commit.ts); every mutating operation goes through it.
    */
-  commit: import('./commit.js').Committer;
+  commit: Committer;
   /** The data plane, when one is attached (health reports come from it). */
   engine?: LoadBalancerEngine;
 }
