@@ -7,9 +7,6 @@
  * on the bench path forwarding to both groups 50/50 (a weighted ForwardConfig). Resolves once
  * DescribeTargetHealth shows both targets healthy.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -21,7 +18,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { hostInstanceId } from '../../src/services/elbv2/index.js';
 import { startManagedBerth, type ManagedBerth } from '../shared/lifecycle.js';
-import { freePort } from './processes.js';
+import { cpuProfileEnv, freePort } from './processes.js';
 
 /** A Berth serving the benchmark's load balancer. */
 export interface BerthAlb {
@@ -51,13 +48,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms: numb
 
 /** Starts Berth and builds the load balancer described above, forwarding `benchPath`'s prefix to `backendPorts`. */
 export async function startBerthAlb(o: { backendPorts: [number, number]; pathPattern: string; cpuProfDir?: string }): Promise<BerthAlb> {
-  const env: NodeJS.ProcessEnv = { BERTH_AGENT: 'off' };
-  if (o.cpuProfDir) {
-    mkdirSync(o.cpuProfDir, { recursive: true });
-    const preload = pathToFileURL(fileURLToPath(new URL('../api/cpu-profile-preload.js', import.meta.url))).href;
-    env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim();
-    env.BENCH_CPU_PROF_FILE = path.resolve(o.cpuProfDir, `berth-lb-${Date.now()}.cpuprofile`);
-  }
+  const env: NodeJS.ProcessEnv = { BERTH_AGENT: 'off', ...(o.cpuProfDir ? cpuProfileEnv(o.cpuProfDir, 'berth-lb') : {}) };
   const managed = await startManagedBerth({ env });
   const { berth } = managed;
   const elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });

@@ -17,7 +17,7 @@ import { armWatchdog, managedTempDir, runBench, say } from '../shared/lifecycle.
 import { startBerthAlb } from './berth-alb.js';
 import { findNginx, startNginx } from './nginx.js';
 import { compileLbBenchOptions, parseLbBenchArgs, USAGE, type ResolvedLbBenchOptions, type TargetName } from './options.js';
-import { freePort, onPath, startManaged, treeCpu, type TreeCpu } from './processes.js';
+import { cpuProfileEnv, freePort, onPath, startManaged, treeCpu, type TreeCpu } from './processes.js';
 import { BAR, formatReport, type Row } from './report.js';
 import { runWrk, writeDoneScript, type WrkResult } from './wrk.js';
 
@@ -157,7 +157,8 @@ async function main(): Promise<number> {
     } else if (target === 'node-proxy') {
       const port = await freePort('127.0.0.1');
       const proxyJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-proxy-server.js');
-      const proxy = await startManaged(process.execPath, [proxyJs, String(port), ...backendPorts.map(String)], { readyLine: 'ready' });
+      const env = opts.cpuProfDir ? { ...process.env, ...cpuProfileEnv(opts.cpuProfDir, 'node-proxy') } : process.env;
+      const proxy = await startManaged(process.execPath, [proxyJs, String(port), ...backendPorts.map(String)], { readyLine: 'ready', env });
       try {
         say(`  node-proxy: pid ${proxy.pid}, 127.0.0.1:${port}`);
         await verify(target, '127.0.0.1', port, ['200 ok a', '200 ok b']);

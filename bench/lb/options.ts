@@ -24,7 +24,7 @@ export interface LbBenchOptions {
   targets?: string[];
   /** Hard limit on the whole run, seconds (`--timeout`, `BENCH_TIMEOUT`; default 240). */
   timeoutS?: number;
-  /** Write a V8 CPU profile of Berth into this directory (`--cpu-prof DIR`, `BENCH_CPU_PROF`). */
+  /** Write V8 CPU profiles of Berth and node-proxy into this directory (`--cpu-prof DIR`, `BENCH_CPU_PROF`). */
   cpuProfDir?: string;
 }
 
@@ -57,7 +57,7 @@ on each target, one after the other in one run. Needs wrk and nginx on PATH
   --targets LIST        of ${ALL_TARGETS.join(',')}
                                                                       (BENCH_TARGETS, all)
   --timeout S           hard limit for the whole run                  (BENCH_TIMEOUT, 240)
-  --cpu-prof DIR        write a V8 CPU profile of Berth into DIR      (BENCH_CPU_PROF)
+  --cpu-prof DIR        write V8 CPU profiles of Berth and node-proxy (BENCH_CPU_PROF)
 
 nginx runs with worker_processes 1 (Berth's load balancer is one Node process: the primary
 ratio) and, for information, worker_processes auto (nginx-auto). node-proxy (for information) is

@@ -4,9 +4,10 @@
  * waiting for a port to accept, and the CPU time of a process tree (Linux /proc).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { descendants, readProc } from '../scheduler/proc-tree.js';
 import { checkStopping, registerCleanup } from '../shared/lifecycle.js';
 
@@ -168,4 +169,17 @@ export function onPath(cmd: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Environment that makes a Node process write a V8 CPU profile `<dir>/<label>-<ms>.cpuprofile`
+ * at exit (bench/api's preload: Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+export function cpuProfileEnv(dir: string, label: string): NodeJS.ProcessEnv {
+  mkdirSync(dir, { recursive: true });
+  const preload = pathToFileURL(fileURLToPath(new URL('../api/cpu-profile-preload.js', import.meta.url))).href;
+  return {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim(),
+    BENCH_CPU_PROF_FILE: path.resolve(dir, `${label}-${Date.now()}.cpuprofile`),
+  };
 }
