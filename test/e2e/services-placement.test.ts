@@ -117,7 +117,8 @@ describe('placement, DAEMON services, task tags (process driver)', () => {
     await poll(
       'the daemon task replaced',
       async () => {
-        const arns = [...(await serviceTasks('agent')), ...(await serviceTasks('agent', 'STOPPED'))];
+        // A task stopped between the two listings is in both: count it once.
+        const arns = [...new Set([...(await serviceTasks('agent')), ...(await serviceTasks('agent', 'STOPPED'))])];
         const tasks = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? [];
         const running = tasks.filter((t) => t.lastStatus === 'RUNNING');
         assert.ok(running.length <= 1, `two daemon tasks RUNNING at once: ${JSON.stringify(running.map((t) => t.taskArn))}`);
