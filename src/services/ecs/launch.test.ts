@@ -1,7 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterRecord } from './clusters.js';
-import { capacityProviderFor, checkNetworkConfiguration, checkPlacement, resolveLaunch } from './launch.js';
+import { Store } from '../../state/index.js';
+import { TagStore } from '../../tagging/index.js';
+import { capacityProviderFor, checkNetworkConfiguration, checkPlacement, hostContainerInstanceId, placeRunTasks, resolveLaunch, serviceRoom, type PlacementConstraint } from './launch.js';
+import { ecsMigrations } from './schema.js';
+import { saveTask, type TaskRecord } from './tasks.js';
 import type { TaskDefinitionRecord } from './task-definition-records.js';
 
 const cluster = (over: Partial<ClusterRecord> = {}): ClusterRecord => ({
@@ -79,5 +83,45 @@ describe('checkPlacement', () => {
     assert.throws(() => checkPlacement(td(), 'EC2', [], [{ type: 'binpack', field: 'disk' }]), invalid(/binpack placement strategy takes the field cpu or memory/));
     assert.throws(() => checkPlacement(td(), 'EC2', [], [{ type: 'spread' }]), invalid(/spread placement strategy takes the field/));
     assert.throws(() => checkPlacement(td(), 'FARGATE', [], [{ type: 'random' }]), invalid(/not supported with the FARGATE launch type/));
+  });
+});
+
+describe("Berth's host as a container instance", () => {
+  const deps = () => {
+    const store = Store.openFile(':memory:');
+    store.migrate('ecs', ecsMigrations);
+    return { store, tags: new TagStore(store), scope: { accountId: '123456789012', region: 'eu-west-1' }, now: () => new Date('2026-01-01T00:00:00Z') };
+  };
+  const c = cluster();
+  const live = (d: ReturnType<typeof deps>, id: string, group: string, lastStatus: TaskRecord['lastStatus'] = 'RUNNING') =>
+    saveTask(d, { taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/c/${id}`, id, clusterArn: c.arn, family: 'f', lastStatus, desiredStatus: 'RUNNING', createdAt: '2026-01-01T00:00:00Z', group, launchType: 'EC2' } as TaskRecord);
+  const ec2 = (placementConstraints: PlacementConstraint[]) => ({ clusterArn: c.arn, effectiveLaunchType: 'EC2' as const, placementConstraints });
+
+  it('holds a service by its constraints and its task definition constraints; Fargate services are not placed on it', () => {
+    const d = deps();
+    assert.equal(serviceRoom(d, ec2([]), td()).holds, Infinity);
+    assert.equal(serviceRoom(d, { ...ec2([{ type: 'distinctInstance' }]), effectiveLaunchType: 'FARGATE' }, td()).holds, Infinity);
+    assert.equal(serviceRoom(d, ec2([{ type: 'distinctInstance' }]), td()).holds, 1);
+    const zone = serviceRoom(d, ec2([{ type: 'memberOf', expression: 'attribute:ecs.availability-zone == eu-west-1a' }]), td());
+    assert.deepEqual([zone.holds, zone.containerInstanceId], [Infinity, hostContainerInstanceId(c.arn)]);
+    const excluded = serviceRoom(d, ec2([]), td({ placementConstraints: [{ type: 'memberOf', expression: 'attribute:ecs.os-type == windows' }] }));
+    assert.deepEqual([excluded.holds, excluded.unsatisfied], [0, 'MemberOf placement constraint unsatisfied.']);
+  });
+
+  it("places RunTask's tasks: distinctInstance counts the group's live tasks, task:group and runningTasksCount read them", () => {
+    const d = deps();
+    live(d, 'a', 'g');
+    live(d, 'b', 'other', 'STOPPED');
+    const distinct = [{ type: 'distinctInstance' as const }];
+    assert.deepEqual(placeRunTasks(d, c, 'EC2', 'g', distinct, [], 2).placed, 0);
+    assert.deepEqual(placeRunTasks(d, c, 'EC2', 'other', distinct, [], 2).placed, 1);
+    const failures = placeRunTasks(d, c, 'EC2', 'other', distinct, [], 3).failures;
+    assert.deepEqual(failures.map((f) => f.reason), Array(2).fill('DistinctInstance placement constraint unsatisfied.'));
+    assert.equal(failures[0].arn, `arn:aws:ecs:eu-west-1:123456789012:container-instance/c/${hostContainerInstanceId(c.arn)}`);
+    const member = (expression: string) => checkPlacement(td(), 'EC2', [{ type: 'memberOf', expression }], []);
+    assert.equal(placeRunTasks(d, c, 'EC2', 'x', [], member('task:group == g'), 3).placed, 3);
+    assert.equal(placeRunTasks(d, c, 'EC2', 'x', [], member('task:group == other'), 3).placed, 0, 'a STOPPED task does not put the host in its group');
+    assert.equal(placeRunTasks(d, c, 'EC2', 'x', [], member('runningTasksCount < 1'), 1).placed, 0);
+    assert.equal(placeRunTasks(d, c, 'FARGATE', 'g', distinct, [], 2).placed, 2);
   });
 });
