@@ -130,7 +130,7 @@ describe('placement, DAEMON services, task tags (process driver)', () => {
     const stopped = await describeTask(ecs, cluster, old);
     assert.equal(stopped.lastStatus, 'STOPPED');
     assert.equal(stopped.stopCode, 'ServiceSchedulerInitiated');
-    assert.ok(Date.parse(String(stopped.stoppedAt)) <= Date.parse(String(newTask!.startedAt)), 'the old task stopped before the new one started');
+    assert.ok(new Date(stopped.stoppedAt!).getTime() <= new Date(newTask!.startedAt!).getTime(), 'the old task stopped before the new one started');
     const s = await waitForService('agent', (x) => x.deployments!.length === 1 && x.runningCount === 1);
     assert.equal(s.deployments![0].rolloutState, 'COMPLETED');
     assert.equal(s.desiredCount, 1);
