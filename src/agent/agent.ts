@@ -258,7 +258,9 @@ export class TaskAgent implements MetadataSource {
         writer: this.options.logWriter,
         settings: routing.settings,
         offset,
-        onOffset: (o) => saveLogOffset(this.options.store, task.taskArn, handle.containerName, o),
+        // After the batch's own commit (the writer flushed it); the offsets of many shippers share one commit.
+        onOffset: (o) =>
+          void this.commits.run(() => saveLogOffset(this.options.store, task.taskArn, handle.containerName, o)).catch((err: Error) => this.log(`task agent: saving the log offset of ${task.taskArn} ${handle.containerName}: ${err.message}`)),
       });
       c.shipped = shipper.start(stop.signal).catch((err: Error) => this.log(`task agent: shipping logs of ${task.taskArn} ${handle.containerName}: ${err.message}`));
     }
