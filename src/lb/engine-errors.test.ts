@@ -6,9 +6,9 @@ import net, { type AddressInfo } from 'node:net';
 import { createLoadBalancerEngine, type Engine } from './engine.js';
 import type { AccessLogEntry } from './options.js';
 import type { LbSnapshot, RuleConfig, TargetGroupConfig } from './config.js';
-import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, type Backend } from './test-helpers.js';
+import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, type Backend, TEST_HEALTH_CHECK } from './test-helpers.js';
 
-const FAST_HC = { enabled: true, protocol: 'HTTP' as const, port: 'traffic-port', path: '/health', intervalSeconds: 5, timeoutSeconds: 4, healthyThresholdCount: 2, unhealthyThresholdCount: 2, matcher: '200' };
+const FAST_HC = TEST_HEALTH_CHECK;
 
 /** A port nothing listens on (bound then released). */
 async function closedPort(): Promise<number> {
@@ -71,8 +71,8 @@ describe('responses the load balancer makes', () => {
       forwardRule('default', groups.good.arn),
     ];
     const snap: LbSnapshot = {
-      // Idle timeout 20 s scaled by 0.05: the load balancer waits 1 s for a target's answer.
-      loadBalancers: [loadBalancer('err', [listener('err', rules)], { idleTimeoutSeconds: 20 })],
+      // Idle timeout 40 s scaled by 0.05: the load balancer waits 2 s for a target's answer.
+      loadBalancers: [loadBalancer('err', [listener('err', rules)], { idleTimeoutSeconds: 40 })],
       targetGroups: Object.values(groups),
     };
     engine = createLoadBalancerEngine({ timeScale: 0.05, onAccessLog: (e) => log.push(e) });
@@ -116,11 +116,41 @@ describe('responses the load balancer makes', () => {
     assertAlbPage(await http1.get(`${base}/hang`), 504, 'Gateway Time-out');
     assert.equal(engine.counters(groups.hangs.arn)!.elbResponses['5xx'], 1);
   });
+  it('an upload longer than the idle timeout that keeps sending is not cut', async () => {
+    const chunks = 12;
+    const reply = await new Promise<string>((resolve, reject) => {
+      const req = http.request(`${base}/slow-upload`, { method: 'POST', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c)).on('end', () => resolve(`${res.statusCode} ${body}`));
+      });
+      req.on('error', reject);
+      let sent = 0;
+      const tick = setInterval(() => {
+        req.write('x'.repeat(10));
+        if (++sent === chunks) {
+          clearInterval(tick);
+          req.end();
+        }
+      }, 250); // 12 x 250 ms: longer than the 2 s idle timeout in all, never idle for it
+    });
+    assert.match(reply, /^200 /);
+    assert.equal(JSON.parse(reply.slice(4)).body, 'x'.repeat(10 * chunks));
+  });
+  it('504 when the target does not answer an upload within the idle timeout', async () => {
+    const reply = await raw(port, 'POST /hang-upload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc');
+    assert.match(reply, /^HTTP\/1\.1 504 Gateway Time-out\r\n/);
+  });
+  it('408 when the client stops sending its body for the idle timeout', async () => {
+    const reply = await raw(port, 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+    assert.match(reply, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.match(reply, /<title>408 Request Timeout<\/title>/);
+  });
   it('460 is recorded when the client goes away before the response', async () => {
     const before = engine.counters(groups.hangs.arn)!.elbResponses['4xx'];
+    const hits = hangs.hits;
     const socket = net.connect(port, '127.0.0.1');
     socket.write('GET /hang-460 HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitFor('request at the target', () => hangs.hits >= 2);
+    await waitFor('request at the target', () => hangs.hits > hits);
     socket.destroy();
     await waitFor('460 logged', () => log.some((e) => e.url === '/hang-460' && e.elbStatusCode === 460));
     assert.equal(engine.counters(groups.hangs.arn)!.elbResponses['4xx'], before + 1);
@@ -134,7 +164,7 @@ describe('responses the load balancer makes', () => {
     socket.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
     await waitFor('answer', () => data.includes('"name":"good"'));
     assert.ok(!/connection: close/i.test(data), 'the connection was kept alive after the response');
-    await closed; // 20 s scaled by 0.05; the test's own timeout bounds it
+    await closed; // 40 s scaled by 0.05; the test's own timeout bounds it
   });
   it('counts target responses and their response time', async () => {
     const before = engine.counters(groups.good.arn)!;

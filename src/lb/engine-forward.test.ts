@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLoadBalancerEngine, type Engine } from './engine.js';
-import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, type Backend } from './test-helpers.js';
+import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, type Backend, TEST_HEALTH_CHECK } from './test-helpers.js';
 import type { LbSnapshot, RuleConfig, TargetGroupConfig } from './config.js';
 
-const FAST_HC = { enabled: true, protocol: 'HTTP' as const, port: 'traffic-port', path: '/health', intervalSeconds: 5, timeoutSeconds: 4, healthyThresholdCount: 2, unhealthyThresholdCount: 2, matcher: '200' };
+const FAST_HC = TEST_HEALTH_CHECK;
 
 describe('forwarding through a listener', () => {
   let engine: Engine;

@@ -2,10 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLoadBalancerEngine } from './engine.js';
-import type { HealthCheckConfig, LbSnapshot, TargetGroupConfig } from './config.js';
-import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, type Backend } from './test-helpers.js';
+import type { LbSnapshot, TargetGroupConfig } from './config.js';
+import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, type Backend, TEST_HEALTH_CHECK } from './test-helpers.js';
 
-const HC: HealthCheckConfig = { enabled: true, protocol: 'HTTP', port: 'traffic-port', path: '/health', intervalSeconds: 5, timeoutSeconds: 4, healthyThresholdCount: 3, unhealthyThresholdCount: 2, matcher: '200' };
+const HC = { ...TEST_HEALTH_CHECK, healthyThresholdCount: 3 };
 
 function withListener(tg: TargetGroupConfig, others: TargetGroupConfig[] = []): LbSnapshot {
   return { loadBalancers: [loadBalancer('h', [listener('h', [forwardRule('default', tg.arn)])])], targetGroups: [tg, ...others] };

@@ -3,11 +3,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createLoadBalancerEngine } from './engine.js';
-import type { HealthCheckConfig, LbSnapshot, RuleConfig, TargetGroupConfig } from './config.js';
-import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor } from './test-helpers.js';
+import type { LbSnapshot, RuleConfig, TargetGroupConfig } from './config.js';
+import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, TEST_HEALTH_CHECK } from './test-helpers.js';
 import { runLoad } from '../../test/fixtures/load.js';
 
-const HC: HealthCheckConfig = { enabled: true, protocol: 'HTTP', port: 'traffic-port', path: '/health', intervalSeconds: 5, timeoutSeconds: 4, healthyThresholdCount: 2, unhealthyThresholdCount: 2, matcher: '200' };
+const HC = TEST_HEALTH_CHECK;
 
 function weighted(groups: [TargetGroupConfig, number][], stickiness?: { enabled: boolean; durationSeconds: number }): RuleConfig {
   return { arn: 'default', priority: 'default', conditions: [], actions: [{ type: 'forward', targetGroups: groups.map(([g, weight]) => ({ arn: g.arn, weight })), stickiness }] };

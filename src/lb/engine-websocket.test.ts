@@ -5,10 +5,9 @@ import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'undici';
 import { createLoadBalancerEngine } from './engine.js';
-import type { HealthCheckConfig } from './config.js';
-import { forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor } from './test-helpers.js';
+import { forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, TEST_HEALTH_CHECK } from './test-helpers.js';
 
-const HC: HealthCheckConfig = { enabled: true, protocol: 'HTTP', port: 'traffic-port', path: '/health', intervalSeconds: 5, timeoutSeconds: 4, healthyThresholdCount: 2, unhealthyThresholdCount: 2, matcher: '200' };
+const HC = TEST_HEALTH_CHECK;
 
 /** A minimal RFC 6455 echo for short text frames: enough to prove bytes flow both ways. */
 function echoWebSocket(name: string, req: { headers: Record<string, string | string[] | undefined> }, socket: Duplex): void {

@@ -46,11 +46,11 @@ export function sendElbResponse(
   res.end(res.req?.method === 'HEAD' ? undefined : body);
 }
 
-/** A raw HTTP/1.1 400 for a connection node's parser refused (no request object exists). */
-export function rawBadRequest(): string {
-  const body = errorPage(400);
+/** A raw HTTP/1.1 response that closes the connection, for when node has no response object (parse errors, timeouts). */
+export function rawResponse(status: number): string {
+  const body = errorPage(status);
   return (
-    'HTTP/1.1 400 Bad Request\r\nServer: awselb/2.0\r\nContent-Type: text/html\r\n' +
+    `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nServer: awselb/2.0\r\nContent-Type: text/html\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   );
 }

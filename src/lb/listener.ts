@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { rawBadRequest, sendElbResponse } from './error-pages.js';
+import { rawResponse, sendElbResponse } from './error-pages.js';
 import { handleRequest, type EngineContext, type ListenerState } from './request-handler.js';
 import { handleUpgrade } from './upgrade.js';
 
@@ -62,11 +62,16 @@ export class ListenerServer {
       // Node's parser refused the request (malformed, oversized head, ambiguous framing):
       // ALB answers 400 and closes; a connection that merely went away is just closed.
       const code = err.code ?? '';
-      if (code === 'ECONNRESET' || code === 'ERR_HTTP_REQUEST_TIMEOUT' || !socket.writable || (err as { bytesParsed?: number }).bytesParsed === 0) {
+      if (code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.writable) {
+        // A request head that did not arrive in time: ALB's 408.
+        socket.end(rawResponse(408));
+        return;
+      }
+      if (code === 'ECONNRESET' || !socket.writable || (err as { bytesParsed?: number }).bytesParsed === 0) {
         socket.destroy();
         return;
       }
-      socket.end(rawBadRequest());
+      socket.end(rawResponse(400));
     });
   }
 

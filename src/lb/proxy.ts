@@ -95,6 +95,30 @@ export function proxyRequest(job: ProxyJob): void {
     return;
   }
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  if (hasBody && !req.complete) {
+    // ALB's idle timeout covers a client that stops sending its body: 408, as ALB answers.
+    req.setTimeout(job.idleMs, () => {
+      if (!res.headersSent && !over) {
+        countElbResponse(group.counters, 408);
+        sendElbResponse(res, 408, { close: true });
+        finish(408);
+      } else res.destroy();
+      abortUpstream(new Error('the client stopped sending the request body'));
+    });
+  }
+  // undici's headers timeout runs from the start of the request, so a long upload that keeps
+  // sending would hit it; with a body, the wait for the target's answer starts once the body is in.
+  let answerTimer: NodeJS.Timeout | undefined;
+  if (hasBody) {
+    req.once('end', () => {
+      req.socket?.setTimeout(0);
+      if (responded || over) return;
+      answerTimer = setTimeout(() => {
+        if (!responded) abortUpstream(Object.assign(new Error('the target did not answer within the idle timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' }));
+      }, job.idleMs);
+    });
+    res.once('close', () => clearTimeout(answerTimer));
+  }
   const started = job.now();
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart(c) {
@@ -104,6 +128,7 @@ export function proxyRequest(job: ProxyJob): void {
     onResponseStart(_c, statusCode, upHeaders) {
       if (statusCode < 200) return; // 1xx informational: the client's own 100-continue is node's
       responded = true;
+      clearTimeout(answerTimer);
       status = statusCode;
       countTargetResponse(group.counters, statusCode, (job.now() - started) / 1000);
       if (res.destroyed) return;
@@ -149,7 +174,7 @@ export function proxyRequest(job: ProxyJob): void {
         method: req.method as Dispatcher.HttpMethod,
         headers,
         body: hasBody ? req : null,
-        headersTimeout: job.idleMs,
+        headersTimeout: hasBody ? 0 : job.idleMs,
         bodyTimeout: job.idleMs,
       },
       handler,

@@ -7,8 +7,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import type { LbSnapshot, ListenerConfig, LoadBalancerConfig, RuleConfig, TargetGroupConfig } from './config.js';
+import type { HealthCheckConfig, LbSnapshot, ListenerConfig, LoadBalancerConfig, RuleConfig, TargetGroupConfig } from './config.js';
 import type { Engine } from './engine.js';
+
+/**
+ * Health checks for tests run with timeScale 0.05: every 0.5 s, 0.4 s timeout (generous on a
+ * loaded machine), two passes or failures to change state.
+ */
+export const TEST_HEALTH_CHECK: HealthCheckConfig = { enabled: true, protocol: 'HTTP', port: 'traffic-port', path: '/health', intervalSeconds: 10, timeoutSeconds: 8, healthyThresholdCount: 2, unhealthyThresholdCount: 2, matcher: '200' };
 
 /** A target group with ELBv2's defaults (health check every 30 s, 5 s timeout, thresholds 5 and 2). */
 export function targetGroup(name: string, targets: { port: number; host?: string }[], v: Partial<TargetGroupConfig> = {}): TargetGroupConfig {
@@ -38,14 +44,14 @@ export function listener(name: string, rules: RuleConfig[], port = 0): ListenerC
   return { arn: `arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/${name}/1/${port}`, port, protocol: 'HTTP', rules };
 }
 
-/** A load balancer with ELBv2's default attributes. */
+/** A load balancer with ELBv2's default attributes, but a 600 s idle timeout (30 s at timeScale 0.05) so a loaded machine does not turn slow answers into 504s. */
 export function loadBalancer(name: string, listeners: ListenerConfig[], v: Partial<LoadBalancerConfig> = {}): LoadBalancerConfig {
   return {
     arn: `arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/${name}/1`,
     name,
     scheme: 'internet-facing',
     address: '127.0.0.1',
-    idleTimeoutSeconds: 60,
+    idleTimeoutSeconds: 600,
     xffHeaderProcessingMode: 'append',
     dropInvalidHeaderFields: false,
     listeners,
