@@ -48,6 +48,7 @@ describe('forwarding through a listener', () => {
   it('forwards with X-Forwarded-For/-Proto/-Port, a trace id, and the Host kept', async () => {
     const r = await http1.get(`${base}/hello?x=1`, { host: 'shop.example.com' });
     assert.equal(r.status, 200);
+    assert.equal(r.headers.server, undefined, "a target's response is not labelled as the load balancer's");
     const seen = JSON.parse(r.body);
     assert.equal(seen.name, 'a');
     assert.equal(seen.url, '/hello?x=1');

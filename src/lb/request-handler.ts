@@ -84,7 +84,6 @@ export function handleRequest(ctx: EngineContext, state: ListenerState, req: Inc
   // Read once: the socket is detached from the request after the response ends.
   const clientAddress = req.socket?.remoteAddress ?? '';
   if (closing) res.shouldKeepAlive = false;
-  res.setHeader('Server', 'awselb/2.0');
   const log = (elbStatusCode: number, extra: Partial<AccessLogEntry> = {}) => {
     options.onAccessLog?.({
       loadBalancerArn: state.lb.arn,
