@@ -23,6 +23,12 @@ describe('upstream request headers', () => {
     for (const name of ['connection', 'keep-alive', 'x-secret', 'te', 'upgrade']) assert.equal(h[name], undefined, name);
     assert.deepEqual(h['accept'], ['a', 'b']);
   });
+  it('a client cannot have Host, Content-Length or X-Forwarded-For stripped by listing them in Connection', () => {
+    const h = upstreamRequestHeaders(['Host', 'a', 'Content-Length', '3', 'X-Forwarded-For', '1.1.1.1', 'Connection', 'Host, Content-Length, X-Forwarded-For'], ctx);
+    assert.equal(h['host'], 'a');
+    assert.equal(h['content-length'], '3');
+    assert.equal(h['x-forwarded-for'], '1.1.1.1, 127.0.0.9');
+  });
   it('keeps Connection and Upgrade for upgrades', () => {
     const h = upstreamRequestHeaders(['Connection', 'Upgrade', 'Upgrade', 'websocket'], { ...ctx, upgrade: true });
     assert.equal(h['connection'], 'Upgrade');

@@ -77,7 +77,8 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], ctx: Forwa
       out[lower] = value;
       continue;
     }
-    if (HOP_BY_HOP.has(lower) || connectionListed.has(lower)) continue;
+    // Framing and routing headers stay even when a client lists them in Connection to have them stripped.
+    if (HOP_BY_HOP.has(lower) || (connectionListed.has(lower) && lower !== 'host' && lower !== 'content-length')) continue;
     const prev = out[lower];
     if (prev === undefined) out[lower] = value;
     else if (Array.isArray(prev)) prev.push(value);
