@@ -201,6 +201,7 @@ describe('responses the load balancer makes', () => {
     it('Transfer-Encoding in HTTP/1.0', () => refused('1.0 TE', 'POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'));
     it('space before the header colon', () => refused('space', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length : 3\r\n\r\nabc'));
     it('a malformed request line', () => refused('request line', 'GET\r\n\r\n'));
+    it('bytes that are not HTTP at all', () => refused('not http', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n'));
     it('a request line over 16 KiB', () => refused('long line', `GET /${'a'.repeat(17 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`));
     it('one header over 16 KiB', () => refused('long header', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(17 * 1024)}\r\n\r\n`));
     it('headers over 64 KiB in all', () => {

@@ -67,7 +67,7 @@ export class ListenerServer {
         socket.end(rawResponse(408));
         return;
       }
-      if (code === 'ECONNRESET' || !socket.writable || (err as { bytesParsed?: number }).bytesParsed === 0) {
+      if (code === 'ECONNRESET' || !socket.writable) {
         socket.destroy();
         return;
       }
