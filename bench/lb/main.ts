@@ -2,10 +2,11 @@
  * `npm run bench:lb`: the load balancer benchmark (issue 5). One backend process (node:http, a
  * fixed small body, on two loopback ports); wrk with the same path, connections, threads and
  * duration against (a) the backend directly, (b) nginx proxying to it with upstream keepalive,
- * worker_processes 1, (b') the same with worker_processes auto (for information), (c) Berth's
- * Application Load Balancer with a path rule and a weighted forward to two target groups. The
- * targets run one after the other in one run; prints req/s, latency percentiles, errors, CPU
- * and the ratios, and whether Berth reaches 0.4x nginx's throughput. Not a test.
+ * worker_processes 1, (b') the same with worker_processes auto and (b'') a bare Node proxy on
+ * Berth's parts (both for information), (c) Berth's Application Load Balancer with a path rule
+ * and a weighted forward to two target groups. The targets run one after the other in one run;
+ * prints req/s, latency percentiles, errors, CPU and the ratios, and whether Berth reaches 0.4x
+ * nginx's throughput. Not a test.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
