@@ -199,6 +199,15 @@ describe('health checks and minimumHealthyPercent', () => {
     const b = decideService(input({ desired: 2, deployments, tasks: [...old, ...grown], unmonitoredCountsAfterMs: 40_000 }));
     assert.equal(b.stop.length, 2);
   });
+  it('keeps counting a task seen HEALTHY whose health reads UNKNOWN again (checks restarted with Berth)', () => {
+    const deployments = [dep(V2, 'PRIMARY', { desiredCount: 3 }), dep(V1, 'ACTIVE')];
+    const old = tasks(3, V1, { ...checked, healthStatus: 'UNKNOWN', wasHealthy: true });
+    const fresh = task(V2, { ...checked, healthStatus: 'UNKNOWN', wasHealthy: true });
+    const a = decideService(input({ desired: 3, max: 150, deployments, tasks: [...old, fresh] }));
+    assert.equal(a.stop.length, 1, 'one old task may go: 4 counted, floor 3');
+    const forgotten = decideService(input({ desired: 3, max: 150, deployments, tasks: [...old.map((t) => ({ ...t, wasHealthy: false })), fresh] }));
+    assert.equal(forgotten.stop.length, 3, 'without the memory the old tasks would look not yet healthy and all go');
+  });
   it('stops an old task that is not yet counted without touching the floor', () => {
     const deployments = [dep(V2, 'PRIMARY', { desiredCount: 1 }), dep(V1, 'ACTIVE')];
     const notYet = task(V1, { ...checked, healthStatus: 'UNKNOWN' });

@@ -57,6 +57,11 @@ export interface TaskObservation {
    */
   healthChecked?: boolean;
   /**
+   * Seen HEALTHY by an earlier round and not UNHEALTHY since: a health status UNKNOWN again (the
+   * checks started over after a restart of Berth) keeps counting it as healthy.
+   */
+  wasHealthy?: boolean;
+  /**
    * Set by the apply step once a decision listed this STOPPED task in `acknowledge`: its failure
    * (if any) is counted, so later rounds ignore it.
    */
@@ -154,7 +159,9 @@ const wanted = (t: TaskObservation) => live(t) && t.desiredStatus === 'RUNNING';
  * (not UNHEALTHY when it has none). A rollout completes only on healthy tasks.
  */
 export const isHealthy = (t: TaskObservation): boolean =>
-  wanted(t) && t.lastStatus === 'RUNNING' && (t.healthChecked ? t.healthStatus === 'HEALTHY' : t.healthStatus !== 'UNHEALTHY');
+  wanted(t) &&
+  t.lastStatus === 'RUNNING' &&
+  (t.healthChecked ? t.healthStatus === 'HEALTHY' || (t.healthStatus === 'UNKNOWN' && t.wasHealthy === true) : t.healthStatus !== 'UNHEALTHY');
 /** A healthy task that counts toward minimumHealthyPercent: one without a health check only `unmonitoredCountsAfterMs` after it started. */
 const countsHealthy = (t: TaskObservation, now: number, afterMs: number): boolean =>
   isHealthy(t) && (t.healthChecked || afterMs <= 0 || now - (t.startedAt ?? now) >= afterMs);

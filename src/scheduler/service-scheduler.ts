@@ -163,7 +163,7 @@ export class ServiceScheduler {
       // `watch`: the tasks the next round reads besides the live ones — every task this round saw
       // that is not an acknowledged STOPPED task, and the ones it placed (see readServiceTasks).
       const watch = [...tasks.filter((t) => !acknowledged.has(t.taskArn)).map((t) => t.taskArn), ...started.map((t) => t.taskArn)];
-      s.scheduler = { throttle: actions.throttle, acknowledged: [...acknowledged].filter((a) => stopped.has(a)), watch };
+      s.scheduler = { throttle: actions.throttle, acknowledged: [...acknowledged].filter((a) => stopped.has(a)), watch, healthy: stillHealthy(s, tasks) };
       appendEvents(s, events, now);
 
       if (JSON.stringify(s) !== before) saveService(deps, s);
@@ -234,6 +234,7 @@ export function serviceInput(
   healthChecked: (taskDefinitionArn: string) => boolean = () => false,
 ): ServiceInput {
   const acknowledged = new Set(s.scheduler?.acknowledged ?? []);
+  const healthy = new Set(s.scheduler?.healthy ?? []);
   const cfg = s.deploymentConfiguration;
   return {
     service: {
@@ -264,6 +265,7 @@ export function serviceInput(
         reachedRunning: t.startedAt !== undefined,
         healthChecked: healthChecked(t.taskDefinitionArn),
         acknowledged: acknowledged.has(t.taskArn),
+        wasHealthy: healthy.has(t.taskArn),
       }),
     ),
     // Berth has one host: a DAEMON service runs one task there (none when its constraints exclude
@@ -273,6 +275,14 @@ export function serviceInput(
     throttle: s.scheduler?.throttle ?? { ...NO_THROTTLE },
     now,
   };
+}
+
+/** The live tasks seen HEALTHY, now or before and not UNHEALTHY since (see `ServiceSchedulerState.healthy`). */
+function stillHealthy(s: ServiceRecord, tasks: readonly TaskRecord[]): string[] {
+  const before = new Set(s.scheduler?.healthy ?? []);
+  return tasks
+    .filter((t) => t.lastStatus !== 'STOPPED' && (t.healthStatus === 'HEALTHY' || (t.healthStatus === 'UNKNOWN' && before.has(t.taskArn))))
+    .map((t) => t.taskArn);
 }
 
 /** Whether a task definition has an essential container with a health check (memoized for one round). */

@@ -119,6 +119,11 @@ export interface ServiceSchedulerState {
   acknowledged: string[];
   /** ARNs the next round reads besides the live tasks: those live (or placed) at the last round, which may have stopped since. */
   watch?: string[];
+  /**
+   * ARNs of live tasks a round saw HEALTHY and not UNHEALTHY since: their health reads UNKNOWN for
+   * a while after Berth restarts (the checks start over), which must not make them uncounted.
+   */
+  healthy?: string[];
 }
 
 /** Writes a service (insert or replace), keeping the filter columns in step with the document. */
