@@ -199,6 +199,10 @@ export class TaskAgent implements MetadataSource {
   /** Re-adopts persisted tasks after a restart: sandboxes (ports) first, then containers. */
   private async recover(): Promise<void> {
     const states = liveRuntimeStates(this.options.store);
+    // Saved through the group commit, in order (a shipper's offset saved later lands after its
+    // task's state): a restart with 1,000 tasks costs a few commits, not one per task.
+    const saves: Promise<void>[] = [];
+    const save = (rt: TaskRuntimeState) => saves.push(this.commits.run(() => saveRuntimeState(this.options.store, rt)));
     for (const rt of states) {
       // Claimed but not prepared when Berth stopped: the loop prepares it as if new.
       if (!rt.sandbox && !rt.sandboxError && Object.keys(rt.handles).length === 0) continue;
@@ -206,7 +210,7 @@ export class TaskAgent implements MetadataSource {
       if (!driver) {
         for (const name of Object.keys(rt.handles)) rt.failures[name] ??= `CannotInspectContainerError: the ${rt.driver} driver is not available on this Berth`;
         if (!rt.sandbox) rt.sandboxError ??= `ResourceInitializationError: the ${rt.driver} driver is not available on this Berth`;
-        saveRuntimeState(this.options.store, rt);
+        save(rt);
         continue;
       }
       if (rt.sandbox && !(await driver.recoverTaskSandbox(rt.sandbox).catch(() => false)) && Object.keys(rt.handles).length === 0) {
@@ -221,7 +225,7 @@ export class TaskAgent implements MetadataSource {
           if (task?.containers.find((c) => c.name === name)?.lastStatus === 'RUNNING') rt.notes[name] = EXITED_WHILE_DOWN;
         }
       }
-      saveRuntimeState(this.options.store, rt);
+      save(rt);
       for (const [name, handle] of Object.entries(rt.handles)) {
         const plan = plans.find((p) => p.config.name === name);
         // A dead container still gets its shipper (its last output), not a health checker.
@@ -229,6 +233,7 @@ export class TaskAgent implements MetadataSource {
         if (task && !dead.includes(name)) this.options.metadata?.containerUri(task.taskArn, name);
       }
     }
+    await Promise.all(saves);
   }
 
   /**
