@@ -98,11 +98,20 @@ export class ServiceScheduler {
    * {@link serviceKey}, when given); a failing service does not hold up the others.
    */
   reconcileAll(only?: ReadonlySet<string>): void {
-    const rows = (
-      this.options.store
-        .prepare(`SELECT arn, cluster_arn AS clusterArn, name FROM ecs_services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY created_at, arn`)
-        .all() as { arn: string; clusterArn: string; name: string }[]
-    ).filter((r) => !only || only.has(serviceKey(r.clusterArn, r.name)));
+    type Row = { arn: string; clusterArn: string; createdAt: string };
+    const rows = only
+      ? // Just the named services, each through the index on (cluster, status, name), oldest first as below.
+        [...only]
+          .flatMap((key) => {
+            const at = key.lastIndexOf('|');
+            return (this.options.store
+              .prepare(`SELECT arn, cluster_arn AS clusterArn, created_at AS createdAt FROM ecs_services WHERE cluster_arn = ? AND status IN ('ACTIVE', 'DRAINING') AND name = ?`)
+              .all(key.slice(0, at), key.slice(at + 1)) as Row[]);
+          })
+          .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0))
+      : (this.options.store
+          .prepare(`SELECT arn, cluster_arn AS clusterArn, created_at AS createdAt FROM ecs_services WHERE status IN ('ACTIVE', 'DRAINING') ORDER BY created_at, arn`)
+          .all() as Row[]);
     if (rows.length === 0) return;
     let tasksChanged = false;
     const store = this.options.store;
