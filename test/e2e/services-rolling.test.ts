@@ -200,7 +200,9 @@ describe('rolling deployments (process driver)', () => {
     });
     // v3 is broken: its essential container exits at once.
     const broken: ContainerDefinition = { name: 'web', image: 'host', essential: true, memory: 128, command: ['sh', '-c', 'exit 3'], healthCheck: HEALTH_CHECK, stopTimeout: 2 };
-    for (const [revision, container] of [[1, server('1')], [2, server('2')], [3, broken], [4, server('4')]] as const) {
+    // v5 serves, but its health check always fails.
+    const sick: ContainerDefinition = { ...server('5'), healthCheck: { command: ['CMD-SHELL', 'exit 1'], interval: 5, timeout: 2, retries: 1 } };
+    for (const [revision, container] of [[1, server('1')], [2, server('2')], [3, broken], [4, server('4')], [5, sick]] as const) {
       const td = await ecs.send(new RegisterTaskDefinitionCommand({ family: 'roll', networkMode: 'bridge', containerDefinitions: [container] }));
       assert.equal(td.taskDefinition!.revision, revision);
       arnOf[revision] = td.taskDefinition!.taskDefinitionArn!;
@@ -493,5 +495,47 @@ describe('rolling deployments (process driver)', () => {
       first.tasks.filter(isLive).map((t) => t.taskArn),
     );
     assert.equal(primaryOf(now.service).runningCount, 0);
+  });
+
+  it('replaces tasks failing their health checks, counts them for the circuit breaker and rolls back', async () => {
+    const start = await observe();
+    const v4Deployment = primaryOf(start.service).id!;
+    const before = eventIds(start.service);
+    const watcher = watch(rollingInvariant);
+    const { service: updated } = await ecs.send(
+      new UpdateServiceCommand({
+        cluster,
+        service,
+        taskDefinition: arnOf[5],
+        healthCheckGracePeriodSeconds: 0,
+        deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true } },
+      }),
+    );
+    const v5Deployment = primaryOf(updated!).id!;
+    let seen: Observation[];
+    try {
+      await rolledOut(4)();
+    } finally {
+      const result = await watcher.stop();
+      seen = result.seen;
+      assert.deepEqual(result.violations, [], `v4 dropped below 3 healthy (or above 6 tasks) at ${result.violations.length} of ${seen.length} observations`);
+    }
+    const failed = seen.flatMap((o) => o.service.deployments!.filter((d) => d.id === v5Deployment && d.rolloutState === 'FAILED')).pop();
+    assert.ok(failed, 'no observation showed the v5 deployment FAILED');
+    assert.equal(failed.rolloutStateReason, 'ECS deployment circuit breaker: tasks failed to start.');
+    assert.ok(failed.failedTasks! >= 3, `failedTasks ${failed.failedTasks}`);
+    const s = await waitForService((x) => x.events![0].message === '(service web) has reached a steady state.');
+    assert.equal(s.taskDefinition, arnOf[4]);
+    const v5Tasks = (await observe()).tasks.filter((t) => t.startedBy === v5Deployment);
+    const replaced = v5Tasks.filter((t) => t.stoppedReason === 'Task failed container health checks');
+    assert.ok(replaced.length >= 3, JSON.stringify(v5Tasks.map((t) => [t.lastStatus, t.healthStatus, t.stopCode, t.stoppedReason])));
+    for (const t of replaced) assert.equal(t.stopCode, 'ServiceSchedulerInitiated');
+    const messages = eventMessages(s, before);
+    for (const t of replaced) {
+      const id = t.taskArn!.slice(t.taskArn!.lastIndexOf('/') + 1);
+      assert.ok(messages.includes(`(service web) (task ${id}) failed container health checks.`), messages.join('\n'));
+    }
+    assert.ok(messages.includes(`(service web) (deployment ${v5Deployment}) deployment failed: tasks failed to start.`), messages.join('\n'));
+    assert.ok(messages.includes(`(service web) rolling back to deployment ${v4Deployment}.`), messages.join('\n'));
   });
 });
