@@ -79,6 +79,12 @@ export interface TaskAgentOptions {
   now?: () => Date;
   /** Called after a task's lastStatus changed, with the task (the service scheduler looks at its service then). */
   onTaskStatusChange?: (task: { clusterArn: string; serviceName?: string }) => void;
+  /**
+   * The drain gate of tasks behind load balancers (scheduler/load-balancers.ts): a stopping task's
+   * containers are signalled only once this says its targets are deregistered and drained; until
+   * then the task shows DEACTIVATING. Absent: no wait.
+   */
+  drained?: (task: TaskRecord) => boolean;
 }
 
 /** The task agent; a Runnable owned by Berth's Manager, and the source of the task metadata endpoint. */
@@ -456,6 +462,8 @@ export class TaskAgent implements MetadataSource {
       return true;
     }
     if (actions.stop.length > 0 && rt && driver) {
+      // DEACTIVATING (recorded above) until the load balancers have drained the task's targets.
+      if (this.options.drained && !this.options.drained(task)) return progressed;
       await this.update(arn, (t) => TaskStatus.canMove(t.lastStatus, 'STOPPING') && Boolean((t.lastStatus = TaskStatus.move(t.lastStatus, 'STOPPING'))));
       for (const name of actions.stop) {
         const timeoutMs = plans.find((p) => p.config.name === name)?.stopTimeoutMs ?? 30_000;

@@ -15,7 +15,7 @@ import { createLoadBalancerEngine } from '../lb/index.js';
 import { createLogsService, createLogWriter, createRetentionSweeper } from '../services/logs/index.js';
 import { createSecretResolver, createSecretsManagerService } from '../services/secretsmanager/index.js';
 import { createParameterResolver, createSsmService } from '../services/ssm/index.js';
-import { ServiceScheduler } from '../scheduler/index.js';
+import { LoadBalancerTargets, ServiceScheduler } from '../scheduler/index.js';
 import { Store } from '../state/index.js';
 import { Manager } from './manager.js';
 
@@ -63,6 +63,10 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const logWriter = createLogWriter(store);
     let metadata: MetadataServer | undefined;
     const drivers = agentOn ? await createDriverSet({ dataDir: opts.dataDir }) : undefined;
+    // The Application Load Balancer: ELBv2 programs the data plane (lb/); BERTH_ELB_HOSTS_FILE names a hosts file to keep DNSNames in.
+    const elbv2 = createElbv2({ store, scope, engine: createLoadBalancerEngine(), hostsFile: process.env.BERTH_ELB_HOSTS_FILE || undefined, log });
+    // Services' tasks as targets of their target groups: registration, drain before stop, target health (scheduler/load-balancers.ts).
+    const lbTargets = agentOn ? new LoadBalancerTargets({ store, registry: elbv2.ecsTargets, log }) : undefined;
     const agent = drivers
       ? new TaskAgent({
           store,
@@ -72,22 +76,24 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
           logWriter,
           metadata: { containerUri: (t, c) => metadata!.containerUri(t, c), forgetTask: (t) => metadata!.forgetTask(t), ready: () => metadata!.ready() },
           log,
-          onTaskStatusChange: (t) => scheduler?.wake(t),
+          onTaskStatusChange: (t) => {
+            scheduler?.wake(t);
+            lbTargets?.wake();
+          },
+          drained: lbTargets && ((t) => lbTargets.drained(t)),
         })
       : undefined;
     // The service scheduler places and stops services' tasks; with the agent off nothing would run them.
-    const scheduler = agent ? new ServiceScheduler({ store, scope, onTaskChange: () => agent.wake(), log }) : undefined;
+    const scheduler = agent ? new ServiceScheduler({ store, scope, onTaskChange: () => agent.wake(), log, loadBalancers: lbTargets }) : undefined;
     // The task metadata endpoint v4; its token key and port are kept in the store so URLs survive a restart.
     if (agent) metadata = new MetadataServer({ source: agent, tokenKey: metadataKey(store), port: await metadataPort(store, '127.0.0.1', log) });
-    // The Application Load Balancer: ELBv2 programs the data plane (lb/); BERTH_ELB_HOSTS_FILE names a hosts file to keep DNSNames in.
-    const elbv2 = createElbv2({ store, scope, engine: createLoadBalancerEngine(), hostsFile: process.env.BERTH_ELB_HOSTS_FILE || undefined, log });
     const api = new ApiServer({
       host: opts.host,
       port: opts.port,
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: (s) => scheduler?.wake(s) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service],
+      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: (s) => scheduler?.wake(s), targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
     });
@@ -101,6 +107,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     if (metadata) manager.add('task-metadata', metadata);
     if (agent) manager.add('task-agent', agent);
     if (scheduler) manager.add('service-scheduler', scheduler);
+    if (lbTargets) manager.add('lb-targets', lbTargets);
     if (drivers) manager.add('task-stats', new StatsSampler({ store, drivers, log }));
     const abort = new AbortController();
     const done = manager.start(abort.signal).finally(() => store.close());

@@ -21,6 +21,7 @@ export {
 } from './decide.js';
 export { maxTasks, minHealthyTasks, circuitBreakerThreshold, backoffMs, compileBackoffOptions, type BackoffOptions, type ResolvedBackoff } from './limits.js';
 export * as serviceEvents from './events.js';
+export { LoadBalancerTargets, taskTargets, targetEvents, lbTargetMigrations, type LoadBalancerTargetsOptions, type TargetHealthView, type TaskTarget } from './load-balancers.js';
 export { ServiceScheduler, serviceInput, MAX_SERVICE_EVENTS, type ServiceSchedulerOptions } from './service-scheduler.js';
 export {
   checkPlacementRules,

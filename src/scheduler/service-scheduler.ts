@@ -32,6 +32,7 @@ import { TagStore } from '../tagging/index.js';
 import { decideService, NO_THROTTLE, type ServiceActions, type ServiceInput, type TaskObservation } from './decide.js';
 import * as say from './events.js';
 import { WakeSignal, type WakeReason } from '../reconcile/index.js';
+import { targetEvents, type LoadBalancerTargets } from './load-balancers.js';
 
 /** The key a wake-up names a service by. */
 const serviceKey = (clusterArn: string, serviceName: string): string => `${clusterArn}|${serviceName}`;
@@ -61,6 +62,8 @@ export interface ServiceSchedulerOptions {
   log?: (line: string) => void;
   /** The clock. */
   now?: () => Date;
+  /** Target health of services with load balancers (load-balancers.ts): such a task counts once healthy in its target groups. */
+  loadBalancers?: Pick<LoadBalancerTargets, 'observe'>;
 }
 
 /** The service scheduler; a Runnable owned by Berth's Manager. */
@@ -147,18 +150,30 @@ export class ServiceScheduler {
       const tasks = readServiceTasks(deps, clusterArn, s);
       const room = this.room(s);
       if (s.schedulingStrategy === 'DAEMON' && s.status === 'ACTIVE') setDaemonDesiredCount(s, room, now);
-      const input = serviceInput(s, tasks, now.getTime(), room, healthCheckedLookup(deps));
+      const checked = healthCheckedLookup(deps);
+      // With target groups, a task's health is also its targets' (copies; `tasks` stay the records).
+      const lb = this.options.loadBalancers?.observe(s, tasks, checked);
+      const seen = lb?.tasks ?? tasks;
+      const input = serviceInput(s, seen, now.getTime(), room, lb && s.loadBalancers.some((x) => x.targetGroupArn) ? () => true : checked);
       const actions = decideService({ ...input, unmonitoredCountsAfterMs: this.options.unmonitoredCountsAfterMs ?? UNMONITORED_COUNTS_AFTER_MS });
       const primaryId = s.deployments.find((d) => d.status === 'PRIMARY')?.id ?? '';
 
       const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
       const stops = [...actions.stop.map((x) => ({ arn: x.taskArn, reason: x.reason })), ...actions.replace.map((x) => ({ arn: x.taskArn, reason: 'replace' as const }))];
+      let events = actions.events;
       for (const { arn: taskArn, reason } of stops) {
         const t = byArn.get(taskArn);
-        if (t) requestStop(deps, t, 'ServiceSchedulerInitiated', say.stoppedReason(reason, primaryId));
+        // A task replaced for failing its target group's health checks: ECS's ELB wording, not the container one.
+        const failing = reason === 'replace' || reason === 'unhealthy' ? lb?.health.get(taskArn)?.failing : undefined;
+        if (failing) {
+          const containerEvent = say.failedHealthChecksEvent(s.name, taskArn);
+          const elbEvent = targetEvents.unhealthy(s.name, failing.port, failing.targetGroupArn, failing.reason);
+          events = events.includes(containerEvent) ? events.map((e) => (e === containerEvent ? elbEvent : e)) : [elbEvent, ...events];
+        }
+        if (t) requestStop(deps, t, 'ServiceSchedulerInitiated', failing ? targetEvents.stoppedReason(failing.targetGroupArn) : say.stoppedReason(reason, primaryId));
       }
       const started = this.place(cluster, s, actions, now);
-      const events = started.length ? [...actions.events, say.startedTasksEvent(s.name, started.map((t) => t.id))] : actions.events;
+      if (started.length) events = [...events, say.startedTasksEvent(s.name, started.map((t) => t.id))];
 
       applyDeploymentUpdates(s, actions, now);
       if (actions.rollback) {
@@ -172,7 +187,7 @@ export class ServiceScheduler {
       // `watch`: the tasks the next round reads besides the live ones — every task this round saw
       // that is not an acknowledged STOPPED task, and the ones it placed (see readServiceTasks).
       const watch = [...tasks.filter((t) => !acknowledged.has(t.taskArn)).map((t) => t.taskArn), ...started.map((t) => t.taskArn)];
-      s.scheduler = { throttle: actions.throttle, acknowledged: [...acknowledged].filter((a) => stopped.has(a)), watch, healthy: stillHealthy(s, tasks) };
+      s.scheduler = { throttle: actions.throttle, acknowledged: [...acknowledged].filter((a) => stopped.has(a)), watch, healthy: stillHealthy(s, seen) };
       appendEvents(s, events, now);
 
       if (JSON.stringify(s) !== before) saveService(deps, s);

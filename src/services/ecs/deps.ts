@@ -2,6 +2,7 @@
 import type { Store } from '../../state/index.js';
 import type { TagStore } from '../../tagging/index.js';
 import type { ArnScope } from './arns.js';
+import type { TargetGroupLookup } from './load-balancers.js';
 
 /** Shared dependencies of the ECS operations. */
 export interface EcsDeps {
@@ -15,4 +16,6 @@ export interface EcsDeps {
   onTaskChange?: () => void;
   /** Called after CreateService, UpdateService or DeleteService, with the service, so the service scheduler looks at it now. */
   onServiceChange?: (service: { clusterArn: string; serviceName: string }) => void;
+  /** ELBv2's target groups, for a service's `loadBalancers` (load-balancers.ts); absent: not checked. */
+  targetGroups?: TargetGroupLookup;
 }

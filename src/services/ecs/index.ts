@@ -36,12 +36,14 @@ export interface EcsServiceOptions {
   onTaskChange?: () => void;
   /** Called after CreateService, UpdateService or DeleteService changed a service, with it (wakes the service scheduler). */
   onServiceChange?: (service: { clusterArn: string; serviceName: string }) => void;
+  /** ELBv2's target groups, to validate a service's `loadBalancers` against. */
+  targetGroups?: EcsDeps['targetGroups'];
 }
 
 /** Migrates the ECS tables and builds the ECS service for api/. */
 export function createEcsService(opts: EcsServiceOptions): ServiceDefinition {
   opts.store.migrate('ecs', ecsMigrations);
-  const deps: EcsDeps = { store: opts.store, tags: new TagStore(opts.store), scope: opts.scope, now: opts.now ?? (() => new Date()), onTaskChange: opts.onTaskChange, onServiceChange: opts.onServiceChange };
+  const deps: EcsDeps = { store: opts.store, tags: new TagStore(opts.store), scope: opts.scope, now: opts.now ?? (() => new Date()), onTaskChange: opts.onTaskChange, onServiceChange: opts.onServiceChange, targetGroups: opts.targetGroups };
   return {
     model: loadServiceModel('ecs'),
     operations: {

@@ -33,6 +33,7 @@ import {
   type PlacementStrategy,
 } from './launch.js';
 import { PENDING_TASK_STATUSES, ServiceStatus } from './lifecycle.js';
+import { checkTargetGroups } from './load-balancers.js';
 import { checkTags, MAX_TAGS, tagsToWire, type WireTag } from './tags.js';
 import { requireTaskDefinition, type TaskDefinitionRecord } from './task-definition-records.js';
 
@@ -460,6 +461,7 @@ export function serviceOperations(deps: EcsDeps) {
       const networkConfiguration = td ? checkNetworkConfiguration(td, launch.launchType, input.networkConfiguration) : input.networkConfiguration;
       checkPlacement(td, launch.launchType, input.placementConstraints ?? [], input.placementStrategy ?? []);
       const loadBalancers = checkLoadBalancers(td, input.loadBalancers ?? []);
+      checkTargetGroups(deps, td, loadBalancers);
       if (controller === 'CODE_DEPLOY' && loadBalancers.length === 0) {
         throw invalidParameter('A service that uses the CODE_DEPLOY deployment controller must use an Application Load Balancer or Network Load Balancer.');
       }
@@ -615,6 +617,7 @@ export function serviceOperations(deps: EcsDeps) {
       }
       checkPlacement(td, launch.launchType, constraints, strategies);
       const loadBalancers = checkLoadBalancers(td, input.loadBalancers ?? s.loadBalancers);
+      checkTargetGroups(deps, td, loadBalancers);
       const deploymentConfiguration = compileDeploymentConfiguration(input.deploymentConfiguration, s.schedulingStrategy, s.deploymentConfiguration);
 
       const newDeploymentNeeded =

@@ -24,11 +24,13 @@ import { targetGroupOperations } from './target-groups.js';
 import { targetOperations } from './targets.js';
 import { tagOperations } from './tags.js';
 import { elbv2Migrations } from './schema.js';
+import { EcsTargetRegistry } from './ecs-targets.js';
 
 export type { Elbv2Deps } from './deps.js';
 export { elbv2Migrations } from './schema.js';
 export { hostInstanceId } from './addresses.js';
 export { HostsFile } from './hosts-file.js';
+export { EcsTargetRegistry, type EcsTargetEdit, type EcsTargetGroup } from './ecs-targets.js';
 
 /** Options for {@link createElbv2}. */
 export interface Elbv2Options {
@@ -52,6 +54,8 @@ export interface Elbv2 {
    * hosts-file block.
    */
   runnable: Runnable;
+  /** ECS services' door into ELBv2: target group lookups, task registration, target health (ecs-targets.ts). */
+  ecsTargets: EcsTargetRegistry;
 }
 
 /** Migrates the ELBv2 tables and builds the ELBv2 service. */
@@ -82,7 +86,7 @@ export function createElbv2(opts: Elbv2Options): Elbv2 {
       await commit.close();
     },
   };
-  return { service, runnable };
+  return { service, runnable, ecsTargets: new EcsTargetRegistry(deps) };
 }
 
 /** The data plane snapshot of the stored ELBv2 configuration. */
