@@ -156,16 +156,20 @@ describe('replacement', () => {
     assert.deepEqual(b.place, { [V1]: 1 });
     assert.deepEqual(b.acknowledge, [t.taskArn]);
     assert.deepEqual(b.deploymentUpdates, [{ deploymentId: V1, failedTasks: 1 }]);
+    assert.equal(b.replacedUnhealthy, 1);
   });
   it('replaces a task that died', () => {
     const dead = task(V1, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', healthStatus: 'UNKNOWN' });
     const a = decideService(input({ desired: 2, tasks: [task(V1), dead] }));
     assert.deepEqual(a.place, { [V1]: 1 });
     assert.deepEqual(a.deploymentUpdates, [], 'a task that ran and exited is not a failure to start');
+    assert.equal(a.replacedUnhealthy, undefined, 'it did not fail a health check');
   });
   it('places the successor at once when maximumPercent leaves room', () => {
     const t = unhealthy(NOW - 31_000);
-    assert.deepEqual(decideService(input({ desired: 1, max: 200, tasks: [t] })).place, { [V1]: 1 });
+    const a = decideService(input({ desired: 1, max: 200, tasks: [t] }));
+    assert.deepEqual(a.place, { [V1]: 1 });
+    assert.equal(a.replacedUnhealthy, 1, 'the started event says ECS replaced 1 task due to an unhealthy status');
   });
   it('ignores stopped tasks it already acknowledged', () => {
     const a = decideService(input({ desired: 1, tasks: [task(V1), { ...failed(V1), acknowledged: true }] }));

@@ -142,6 +142,8 @@ export interface ServiceActions {
   rollback?: RollbackAction;
   /** STOPPED tasks whose outcome this decision has counted. */
   acknowledge: string[];
+  /** How many of the PRIMARY's placements replace tasks that failed their health checks (ECS says so in the started event). */
+  replacedUnhealthy?: number;
   throttle: ThrottleState;
   /** Service event messages in ECS's wording, oldest first. */
   events: string[];
@@ -276,7 +278,12 @@ export function decideService(input: ServiceInput): ServiceActions {
   const room = Math.max(0, Math.min(ceiling, input.capacity) - liveCount);
   const throttled = throttle.notBefore > now;
   const toPlace = throttled ? 0 : Math.min(missing, room);
-  if (primary && toPlace > 0) out.place[primary.id] = toPlace;
+  if (primary && toPlace > 0) {
+    out.place[primary.id] = toPlace;
+    // Successors of PRIMARY tasks replaced for their health: this round's, and those stopped for it since the last round.
+    const unhealthyGone = out.replace.length + newlyStopped.filter((t) => t.startedBy === primary.id && failedHealth(t) && stoppedByScheduler(t)).length;
+    if (unhealthyGone > 0) out.replacedUnhealthy = Math.min(toPlace, unhealthyGone);
+  }
   if (!throttled && toPlace < missing) {
     const capacityRoom = input.capacity - liveCount;
     // In flight: starting, stopping, or RUNNING but not yet counted healthy (health checks pending).

@@ -10,9 +10,14 @@ export function taskIdOf(taskArn: string): string {
 
 const taskList = (taskIds: readonly string[]) => taskIds.map((id) => `(task ${id})`).join(' ');
 
-/** `(service NAME) has started N tasks: (task ...) (task ...).` — emitted by the apply step, which knows the new ids. */
-export function startedTasksEvent(service: string, taskIds: readonly string[]): string {
-  return `(service ${service}) has started ${taskIds.length} tasks: ${taskList(taskIds)}.`;
+/**
+ * `(service NAME) has started N tasks: (task ...) (task ...).` — emitted by the apply step, which
+ * knows the new ids; with `replacedUnhealthy` ECS adds "Amazon ECS replaced N tasks due to an
+ * unhealthy status."
+ */
+export function startedTasksEvent(service: string, taskIds: readonly string[], replacedUnhealthy = 0): string {
+  const replaced = replacedUnhealthy > 0 ? ` Amazon ECS replaced ${replacedUnhealthy} tasks due to an unhealthy status.` : '';
+  return `(service ${service}) has started ${taskIds.length} tasks: ${taskList(taskIds)}.${replaced}`;
 }
 
 /** `(service NAME) has stopped N running tasks: (task ...).` */

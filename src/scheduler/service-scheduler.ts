@@ -173,7 +173,7 @@ export class ServiceScheduler {
         if (t) requestStop(deps, t, 'ServiceSchedulerInitiated', failing ? targetEvents.stoppedReason(failing.targetGroupArn) : say.stoppedReason(reason, primaryId));
       }
       const started = this.place(cluster, s, actions, now);
-      if (started.length) events = [...events, say.startedTasksEvent(s.name, started.map((t) => t.id))];
+      if (started.length) events = [...events, say.startedTasksEvent(s.name, started.map((t) => t.id), actions.replacedUnhealthy)];
 
       applyDeploymentUpdates(s, actions, now);
       if (actions.rollback) {

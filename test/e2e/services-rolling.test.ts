@@ -535,6 +535,10 @@ describe('rolling deployments (process driver)', () => {
       const id = t.taskArn!.slice(t.taskArn!.lastIndexOf('/') + 1);
       assert.ok(messages.includes(`(service web) (task ${id}) failed container health checks.`), messages.join('\n'));
     }
+    assert.ok(
+      messages.some((m) => /^\(service web\) has started \d+ tasks: (?:\(task [0-9a-f]{32}\) ?)+\. Amazon ECS replaced \d+ tasks due to an unhealthy status\.$/.test(m)),
+      messages.join('\n'),
+    );
     assert.ok(messages.includes(`(service web) (deployment ${v5Deployment}) deployment failed: tasks failed to start.`), messages.join('\n'));
     assert.ok(messages.includes(`(service web) rolling back to deployment ${v4Deployment}.`), messages.join('\n'));
   });
