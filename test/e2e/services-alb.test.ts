@@ -13,7 +13,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import {
@@ -24,6 +26,7 @@ import {
   DescribeTasksCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  StopTaskCommand,
   UpdateServiceCommand,
   type ContainerDefinition,
   type ECSClient,
@@ -47,8 +50,12 @@ import { runLoad } from '../fixtures/load.js';
 
 const run = promisify(execFile);
 const WAIT_MS = 120_000;
-/** The backend: /health answers 503 when SICK is set; everything else names the version. */
-const BACKEND = `require('http').createServer((q,s)=>{if(q.url==='/health'){s.statusCode=process.env.SICK?503:200;return s.end('ok')}s.end('backend '+process.env.VERSION)}).listen(Number(process.env.PORT))`;
+/**
+ * The backend: /health answers 503 when SICK is set; everything else names the version, after
+ * 200 ms (so a task always has requests in flight under load: stopping it before its targets
+ * drained would cut them); a path with `slow` in it takes a minute.
+ */
+const BACKEND = `require('http').createServer((q,s)=>{if(q.url==='/health'){s.statusCode=process.env.SICK?503:200;return s.end('ok')}setTimeout(()=>s.end('backend '+process.env.VERSION),q.url.includes('slow')?60000:200)}).listen(Number(process.env.PORT))`;
 /** The frontend: answers with its version and what the backend answered through the internal ALB. */
 const FRONTEND = `const h=require('http');const a=new h.Agent({keepAlive:true});h.createServer((q,s)=>{if(q.url==='/health')return s.end('ok');h.get(process.env.BACKEND_URL,{agent:a},r=>{let b='';r.on('data',d=>b+=d);r.on('end',()=>{s.statusCode=r.statusCode;s.end('frontend '+process.env.VERSION+' -> '+b)})}).on('error',e=>{s.statusCode=502;s.end('frontend: '+e.message)})}).listen(Number(process.env.PORT))`;
 const HEALTH = { HealthCheckPath: '/health', HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 3, HealthyThresholdCount: 2, UnhealthyThresholdCount: 2 };
@@ -82,6 +89,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = WAI
 
 describe('ECS services behind load balancers (process driver)', () => {
   let berth: TestBerth;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'berth-svc-alb-'));
   let ecs: ECSClient;
   let elb: ElasticLoadBalancingV2Client;
   const cluster = 'alb';
@@ -127,7 +135,7 @@ describe('ECS services behind load balancers (process driver)', () => {
   });
 
   before(async () => {
-    berth = await startBerthProcess();
+    berth = await startBerthProcess({ dataDir });
     ecs = berth.ecs();
     elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
     await ecs.send(new CreateClusterCommand({ clusterName: cluster, tags: [{ key: 'berth:driver', value: 'process' }] }));
@@ -177,6 +185,7 @@ describe('ECS services behind load balancers (process driver)', () => {
     ecs?.destroy();
     elb?.destroy();
     await berth?.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('refuses loadBalancers whose target group is missing, has no load balancer, or does not fit the network mode', async () => {
@@ -250,9 +259,8 @@ describe('ECS services behind load balancers (process driver)', () => {
   const underLoad = async (during: () => Promise<void>) => {
     const stop = new AbortController();
     const load = runLoad({
-      concurrency: 4,
+      concurrency: 8,
       durationMs: 5 * WAIT_MS,
-      pauseMs: 20,
       signal: stop.signal,
       send: async (i) => {
         const r = await get(i % 2 ? '/page' : '/api/x');
@@ -326,5 +334,43 @@ describe('ECS services behind load balancers (process driver)', () => {
     await ecs.send(new DeleteServiceCommand({ cluster, service: 'sick', force: true }));
     await until('sick service gone', async () => ((await describeService('sick')).status === 'INACTIVE' ? true : undefined));
     assert.equal((await targets(tg.sick)).length, 0);
+  });
+
+  it('keeps a stopped task DEACTIVATING while its target drains a request in flight, and finishes stopping it after a kill -9 of Berth', async () => {
+    await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: tg.api, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '120' }] }));
+    const [task] = (await ecs.send(new ListTasksCommand({ cluster, serviceName: 'backend', desiredStatus: 'RUNNING' }))).taskArns!;
+    // A request that takes a minute, to the service's only task.
+    const slowAgent = new http.Agent();
+    const slow = new Promise<string>((resolve) => {
+      http.get({ host: publicAddr, port: publicPort, path: '/api/slow', agent: slowAgent }, (res) => res.resume().on('end', () => resolve(`answered ${res.statusCode}`)).on('error', (e) => resolve(e.message))).on('error', (e) => resolve(e.message));
+    });
+    await sleep(500);
+    await ecs.send(new StopTaskCommand({ cluster, task, reason: 'e2e' }));
+    const draining = await until('the task DEACTIVATING with its target draining', async () => {
+      const t = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [task] }))).tasks![0];
+      const d = (await targets(tg.api)).find((x) => x.TargetHealth?.State === 'draining');
+      return t.lastStatus === 'DEACTIVATING' && d ? { t, d } : undefined;
+    });
+    assert.equal(draining.d.TargetHealth!.Reason, 'Target.DeregistrationInProgress');
+    assert.equal(draining.d.Target!.Port, draining.t.containers![0].networkBindings![0].hostPort);
+    // Still DEACTIVATING a few agent rounds later: the request is in flight, the delay is two minutes.
+    await sleep(3000);
+    assert.equal((await ecs.send(new DescribeTasksCommand({ cluster, tasks: [task] }))).tasks![0].lastStatus, 'DEACTIVATING');
+
+    await berth.kill9();
+    assert.notEqual(await slow, 'answered 200', 'the load balancer went down with Berth');
+    slowAgent.destroy();
+    berth = await startBerthProcess({ dataDir });
+    ecs = berth.ecs();
+    elb.destroy();
+    elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
+    const stopped = await until('the task STOPPED after the restart', async () => {
+      const t = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [task] }))).tasks![0];
+      return t.lastStatus === 'STOPPED' ? t : undefined;
+    });
+    assert.equal(stopped.stoppedReason, 'e2e');
+    await until('backend back at 1 healthy task', () => settled('backend', td['backend:3'], 1, [tg.internal, tg.api]));
+    assert.equal((await get('/api/x')).body, 'backend 3');
+    assert.equal((await get('/')).body, 'frontend 1 -> backend 3');
   });
 });
