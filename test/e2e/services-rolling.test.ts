@@ -210,15 +210,34 @@ describe('rolling deployments (process driver)', () => {
   });
 
   after(async () => {
-    if (berth.process.exitCode !== null) process.stderr.write(`Berth exited with ${berth.process.exitCode}:\n${berth.output()}\n`);
-    if (berth.process.exitCode === null && berth.process.signalCode === null) {
+    const running = () => berth !== undefined && berth.process.exitCode === null && berth.process.signalCode === null;
+    if (berth && !running()) {
+      // A test failed while Berth was down (killed, or a restart that did not come up): print why,
+      // and bring it back on the same data dir so that it stops what still runs.
+      process.stderr.write(`Berth is not running (${berth.process.exitCode ?? berth.process.signalCode}):\n${berth.output()}\n`);
+      await berth.cleanup();
+      const again = await startBerthProcess({ dataDir }).catch(() => undefined);
+      if (again) {
+        berth = again;
+        ecs = berth.ecs();
+      }
+    }
+    if (running()) {
       for (const name of [service, 'stall']) {
         await ecs.send(new DeleteServiceCommand({ cluster, service: name, force: true })).catch(() => undefined);
         await waitForService((s) => s.status === 'INACTIVE', name).catch(() => undefined);
       }
       await stopEveryTask(ecs, cluster);
     }
-    await berth.cleanup();
+    await berth?.cleanup();
+    // Last resort: a container process of this file that outlived all of the above.
+    for (const pid of containerPids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
 
