@@ -218,6 +218,12 @@ describe('health checks and minimumHealthyPercent', () => {
     const a = decideService(input({ desired: 1, max: 100, deployments, tasks: [notYet] }));
     assert.deepEqual(a.stop, [{ taskArn: notYet.taskArn, reason: 'deployment' }]);
   });
+  it('scales in tasks not yet HEALTHY before HEALTHY ones, however old', () => {
+    const healthy = task(V1, { ...checked, startedAt: NOW - 1000 });
+    const waiting = task(V1, { ...checked, healthStatus: 'UNKNOWN', startedAt: NOW - 60_000 });
+    const a = decideService(input({ desired: 1, tasks: [healthy, waiting] }));
+    assert.deepEqual(a.stop, [{ taskArn: waiting.taskArn, reason: 'scale-in' }]);
+  });
   it('says which task failed its health checks before saying it stopped it', () => {
     const sick = task(V1, { ...checked, healthStatus: 'UNHEALTHY', startedAt: NOW - 60_000 });
     const a = decideService(input({ desired: 2, tasks: [task(V1, checked), sick] }));

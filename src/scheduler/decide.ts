@@ -167,19 +167,20 @@ export const isHealthy = (t: TaskObservation): boolean =>
 /** A healthy task that counts toward minimumHealthyPercent: one without a health check only `unmonitoredCountsAfterMs` after it started. */
 const countsHealthy = (t: TaskObservation, now: number, afterMs: number): boolean =>
   isHealthy(t) && (t.healthChecked || afterMs <= 0 || now - (t.startedAt ?? now) >= afterMs);
-const stoppedByScheduler = (t: TaskObservation) => t.stopCode === 'ServiceSchedulerInitiated' || t.stopCode === 'UserInitiated';
-const failedToStart = (t: TaskObservation) => !t.reachedRunning && !stoppedByScheduler(t);
+/** Stopped by the scheduler or the user, not on its own. */
+const stoppedOnPurpose = (t: TaskObservation) => t.stopCode === 'ServiceSchedulerInitiated' || t.stopCode === 'UserInitiated';
+const failedToStart = (t: TaskObservation) => !t.reachedRunning && !stoppedOnPurpose(t);
 const failedHealth = (t: TaskObservation) => t.healthStatus === 'UNHEALTHY' && t.stopCode !== 'UserInitiated';
 /**
  * A failed task as the circuit breaker counts it (Deployment.failedTasks): one that stopped on its
  * own (never reached RUNNING, or its essential container exited) or failed its health checks. A
  * healthy task of the deployment resets the count (see the breaker step).
  */
-const failedForBreaker = (t: TaskObservation) => !stoppedByScheduler(t) || failedHealth(t);
+const failedForBreaker = (t: TaskObservation) => !stoppedOnPurpose(t) || failedHealth(t);
 
-/** Stop preference: tasks not yet RUNNING, then unhealthy ones, then the newest. */
+/** Stop preference: tasks not yet RUNNING, then UNHEALTHY ones, then ones not yet HEALTHY, then the newest. */
 function stopFirst(a: TaskObservation, b: TaskObservation): number {
-  const rank = (t: TaskObservation) => (t.lastStatus !== 'RUNNING' ? 0 : t.healthStatus === 'UNHEALTHY' ? 1 : 2);
+  const rank = (t: TaskObservation) => (t.lastStatus !== 'RUNNING' ? 0 : t.healthStatus === 'UNHEALTHY' ? 1 : isHealthy(t) ? 3 : 2);
   return rank(a) - rank(b) || (b.startedAt ?? Infinity) - (a.startedAt ?? Infinity) || a.taskArn.localeCompare(b.taskArn);
 }
 
@@ -281,7 +282,7 @@ export function decideService(input: ServiceInput): ServiceActions {
   if (primary && toPlace > 0) {
     out.place[primary.id] = toPlace;
     // Successors of PRIMARY tasks replaced for their health: this round's, and those stopped for it since the last round.
-    const unhealthyGone = out.replace.length + newlyStopped.filter((t) => t.startedBy === primary.id && failedHealth(t) && stoppedByScheduler(t)).length;
+    const unhealthyGone = out.replace.length + newlyStopped.filter((t) => t.startedBy === primary.id && failedHealth(t) && stoppedOnPurpose(t)).length;
     if (unhealthyGone > 0) out.replacedUnhealthy = Math.min(toPlace, unhealthyGone);
   }
   if (!throttled && toPlace < missing) {
