@@ -157,6 +157,11 @@ describe('replacement', () => {
     assert.deepEqual(b.acknowledge, [t.taskArn]);
     assert.deepEqual(b.deploymentUpdates, [{ deploymentId: V1, failedTasks: 1 }]);
     assert.equal(b.replacedUnhealthy, 1);
+    // Counted by the reason the scheduler gave, even if the stopped task's health no longer reads UNHEALTHY.
+    const reasonOnly = { ...t, lastStatus: 'STOPPED' as const, desiredStatus: 'STOPPED' as const, stopCode: 'ServiceSchedulerInitiated' as const, healthStatus: 'UNKNOWN' as const };
+    const c = decideService(input({ desired: 1, max: 100, tasks: [{ ...reasonOnly, stoppedReason: 'Task failed container health checks' }] }));
+    assert.deepEqual(c.deploymentUpdates, [{ deploymentId: V1, failedTasks: 1 }]);
+    assert.deepEqual(decideService(input({ desired: 1, max: 100, tasks: [{ ...reasonOnly, stoppedReason: `Scaling activity initiated by (deployment ${V1})` }] })).deploymentUpdates, []);
   });
   it('replaces a task that died', () => {
     const dead = task(V1, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', healthStatus: 'UNKNOWN' });

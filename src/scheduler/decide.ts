@@ -49,6 +49,8 @@ export interface TaskObservation {
   /** Epoch milliseconds; set once the task reached RUNNING. */
   startedAt?: number;
   stopCode?: TaskRecord['stopCode'];
+  /** Why it stopped (the scheduler's own reason tells a task it stopped for failing its health checks). */
+  stoppedReason?: string;
   /** Whether the task ever reached RUNNING. */
   reachedRunning: boolean;
   /**
@@ -170,7 +172,10 @@ const countsHealthy = (t: TaskObservation, now: number, afterMs: number): boolea
 /** Stopped by the scheduler or the user, not on its own. */
 const stoppedOnPurpose = (t: TaskObservation) => t.stopCode === 'ServiceSchedulerInitiated' || t.stopCode === 'UserInitiated';
 const failedToStart = (t: TaskObservation) => !t.reachedRunning && !stoppedOnPurpose(t);
-const failedHealth = (t: TaskObservation) => t.healthStatus === 'UNHEALTHY' && t.stopCode !== 'UserInitiated';
+/** Stopped while UNHEALTHY (not by the user), or by the scheduler for failing its health checks whatever its last health reads. */
+const failedHealth = (t: TaskObservation) =>
+  (t.healthStatus === 'UNHEALTHY' && t.stopCode !== 'UserInitiated') ||
+  (t.stopCode === 'ServiceSchedulerInitiated' && t.stoppedReason === say.stoppedReason('replace', ''));
 /**
  * A failed task as the circuit breaker counts it (Deployment.failedTasks): one that stopped on its
  * own (never reached RUNNING, or its essential container exited) or failed its health checks. A

@@ -286,6 +286,7 @@ export function serviceInput(
         healthStatus: t.healthStatus,
         startedAt: t.startedAt === undefined ? undefined : Date.parse(t.startedAt),
         stopCode: t.stopCode,
+        stoppedReason: t.stoppedReason,
         reachedRunning: t.startedAt !== undefined,
         healthChecked: healthChecked(t.taskDefinitionArn),
         acknowledged: acknowledged.has(t.taskArn),
