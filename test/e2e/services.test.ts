@@ -13,6 +13,8 @@ import {
   UpdateServiceCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
+import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import net from 'node:net';
 import { startBerthProcess, type TestBerth } from '../fixtures/berth.js';
 
 const vpc = { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d'], securityGroups: ['sg-0123'] } };
@@ -246,7 +248,17 @@ describe('ECS services through @aws-sdk/client-ecs', () => {
   });
 
   it('keeps CODE_DEPLOY services as a PRIMARY task set and limits what UpdateService may change', async () => {
-    const tg = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/0123456789abcdef';
+    // A real target group behind a load balancer (ECS checks both); ip targets, as awsvpc needs.
+    const elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
+    const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: 'bg', Subnets: ['subnet-a1', 'subnet-b2'] }))).LoadBalancers![0];
+    const tg = (await elb.send(new CreateTargetGroupCommand({ Name: 'blue', Protocol: 'HTTP', Port: 8080, VpcId: lb.VpcId, TargetType: 'ip' }))).TargetGroups![0].TargetGroupArn!;
+    const address = lb.AvailabilityZones![0].LoadBalancerAddresses![0].IpAddress!;
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, address, r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    await elb.send(new CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: port, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg }] }));
+    elb.destroy();
     const { service } = await ecs.send(
       new CreateServiceCommand({
         cluster: 'svc',
