@@ -12,7 +12,7 @@
  * A kill -9 at any point leaves a consistent state: the next round carries on.
  */
 import { randomUUID } from 'node:crypto';
-import type { EcsTargetEdit, EcsTargetGroup, EcsTargetRegistry } from '../services/elbv2/index.js';
+import { REASON_DESCRIPTIONS, type EcsTargetEdit, type EcsTargetGroup, type EcsTargetRegistry } from '../services/elbv2/index.js';
 import { saveService, type ServiceRecord, type TaskRecord } from '../services/ecs/index.js';
 import type { Migration, Store } from '../state/index.js';
 import { WakeSignal } from '../reconcile/index.js';
@@ -230,10 +230,10 @@ export class LoadBalancerTargets {
 
   /** Forgets the deregistered targets of tasks that have stopped (nothing waits on their drain any more). */
   private forgetStopped(): void {
-    this.options.store
-      .prepare(`DELETE FROM ecs_lb_targets WHERE deregistered = 1 AND task_arn IN (SELECT arn FROM ecs_tasks WHERE last_status = 'STOPPED')`)
-      .run();
-    this.options.store.prepare(`DELETE FROM ecs_lb_targets WHERE deregistered = 1 AND task_arn NOT IN (SELECT arn FROM ecs_tasks)`).run();
+    // Read first: most rounds have nothing to forget and then write (and sync) nothing.
+    const gone = `deregistered = 1 AND NOT EXISTS (SELECT 1 FROM ecs_tasks t WHERE t.arn = task_arn AND t.last_status != 'STOPPED')`;
+    if (this.options.store.prepare(`SELECT 1 FROM ecs_lb_targets WHERE ${gone} LIMIT 1`).get() === undefined) return;
+    this.options.store.prepare(`DELETE FROM ecs_lb_targets WHERE ${gone}`).run();
   }
 
   /**
@@ -278,7 +278,7 @@ export class LoadBalancerTargets {
       for (const r of registered) {
         const report = reportOf(r.targetGroupArn)?.get(`${r.id}:${r.port}`);
         if (report?.state === 'unhealthy') {
-          view = { status: 'UNHEALTHY', failing: { targetGroupArn: r.targetGroupArn, port: r.containerPort, reason: report.description ?? 'Health checks failed' } };
+          view = { status: 'UNHEALTHY', failing: { targetGroupArn: r.targetGroupArn, port: r.containerPort, reason: report.description ?? REASON_DESCRIPTIONS[report.reason ?? ''] ?? 'Health checks failed' } };
           break;
         }
         if (report?.state !== 'healthy') view = { status: 'UNKNOWN' };

@@ -31,6 +31,7 @@ export { elbv2Migrations } from './schema.js';
 export { hostInstanceId } from './addresses.js';
 export { HostsFile } from './hosts-file.js';
 export { EcsTargetRegistry, type EcsTargetEdit, type EcsTargetGroup } from './ecs-targets.js';
+export { REASON_DESCRIPTIONS } from './targets.js';
 
 /** Options for {@link createElbv2}. */
 export interface Elbv2Options {
