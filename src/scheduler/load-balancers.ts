@@ -223,6 +223,7 @@ export class LoadBalancerTargets {
       ];
       for (const message of messages) s.events.unshift({ id: randomUUID(), createdAt: at, message });
       if (s.events.length > MAX_EVENTS) s.events.length = MAX_EVENTS;
+      // saveService writes through deps.store only.
       saveService({ store } as Parameters<typeof saveService>[0], s);
     }
     return changed;
