@@ -98,7 +98,10 @@ describe('LoadBalancerTargets', () => {
     );
 
     // Health as the scheduler counts it: registered but not yet checked is not HEALTHY.
-    const seen = targets.observe(s, [b], () => false);
+    const replaced = { ...a, lastStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated', stoppedReason: `Task failed ELB health checks in (target-group ${tg.TargetGroupArn})` } as TaskRecord;
+    const seen = targets.observe(s, [b, replaced], () => false);
     assert.equal(seen.tasks[0].healthStatus, 'UNKNOWN');
+    // ... and a task replaced for failing its target health checks is a failed one for the circuit breaker.
+    assert.equal(seen.tasks[1].healthStatus, 'UNHEALTHY');
   });
 });

@@ -260,7 +260,9 @@ export class LoadBalancerTargets {
    * The service's tasks as the scheduler should count them: a RUNNING task of a service with
    * target groups is HEALTHY only once healthy in every group (and its container health check,
    * if any, passes), UNHEALTHY when unhealthy in one, UNKNOWN otherwise (registering, initial).
-   * Returns copies (the records are untouched) and, per task, why it is unhealthy.
+   * A task the scheduler stopped for failing its target health checks reads UNHEALTHY, so the
+   * circuit breaker counts it as failed. Returns copies (the records are untouched) and, per
+   * RUNNING task, why it is unhealthy.
    */
   observe(s: ServiceRecord, tasks: readonly TaskRecord[], healthChecked: (taskDefinitionArn: string) => boolean): { tasks: TaskRecord[]; health: Map<string, TargetHealthView> } {
     const health = new Map<string, TargetHealthView>();
@@ -273,6 +275,10 @@ export class LoadBalancerTargets {
     };
     const wanted = s.loadBalancers.filter((lb) => lb.targetGroupArn).length;
     const out = tasks.map((t) => {
+      // Replaced for failing its target health checks: a failed task for the circuit breaker, as ECS counts it.
+      if (t.lastStatus === 'STOPPED' && t.stopCode === 'ServiceSchedulerInitiated' && t.stoppedReason?.startsWith('Task failed ELB health checks')) {
+        return t.healthStatus === 'UNHEALTHY' ? t : { ...t, healthStatus: 'UNHEALTHY' as const };
+      }
       if (t.lastStatus !== 'RUNNING') return t;
       const registered = rows.all(t.taskArn) as { targetGroupArn: string; id: string; port: number; containerPort: number }[];
       let view: TargetHealthView = { status: registered.length >= wanted ? 'HEALTHY' : 'UNKNOWN' };
