@@ -27,7 +27,7 @@ import {
 import { GroupCommit, type Store } from '../state/index.js';
 import { TagStore } from '../tagging/index.js';
 import { containerConfigs, containerRuntimeId, type ContainerPlan, type ContainerConfigOptions, type SecretSources } from './container-config.js';
-import { decideTask, type ContainerObservation, type TaskActions, type TaskView } from './decide.js';
+import { decideTask, type ContainerObservation, type HealthStatus, type TaskActions, type TaskView } from './decide.js';
 import { chooseDriver, type DriverSet } from './drivers.js';
 import { HealthChecker } from './health.js';
 import { LogShipper, logRouting } from './log-shipper.js';
@@ -235,7 +235,8 @@ export class TaskAgent implements MetadataSource {
       for (const [name, handle] of Object.entries(rt.handles)) {
         const plan = plans.find((p) => p.config.name === name);
         // A dead container still gets its shipper (its last output), not a health checker.
-        if (task) this.accompany(task, handle, driver, plan, rt.logOffsets[name] ?? 0, dead.includes(name));
+        // A re-adopted container keeps its saved health until a real result changes it (as on ECS).
+        if (task) this.accompany(task, handle, driver, plan, rt.logOffsets[name] ?? 0, dead.includes(name), task.containers.find((c) => c.name === name)?.healthStatus);
         if (task && !dead.includes(name)) this.options.metadata?.containerUri(task.taskArn, name);
       }
     }
@@ -246,7 +247,7 @@ export class TaskAgent implements MetadataSource {
    * Starts what goes with a started container: a watch that wakes the loop when it exits, its
    * health checker (unless it is already dead) and, for `awslogs`, its log shipper.
    */
-  private accompany(task: TaskRecord, handle: TaskHandle, driver: Driver, plan: ContainerPlan | undefined, offset: number, dead = false): void {
+  private accompany(task: TaskRecord, handle: TaskHandle, driver: Driver, plan: ContainerPlan | undefined, offset: number, dead = false, initialHealth?: HealthStatus): void {
     const key = `${task.taskArn}/${handle.containerName}`;
     this.companions.get(key)?.stop.abort();
     const stop = new AbortController();
@@ -258,7 +259,7 @@ export class TaskAgent implements MetadataSource {
       () => void (stop.signal.aborted || this.containerChanged(task.taskArn)),
     );
     if (plan?.healthCheck && !dead) {
-      c.health = new HealthChecker({ driver, handle, settings: plan.healthCheck, onChange: () => this.containerChanged(task.taskArn) });
+      c.health = new HealthChecker({ driver, handle, settings: plan.healthCheck, initial: initialHealth, onChange: () => this.containerChanged(task.taskArn) });
       void c.health.start(stop.signal);
     }
     const routing = logRouting({ containerName: handle.containerName, taskId: task.id, region: this.deps.scope.region, logConfiguration: plan?.logConfiguration });

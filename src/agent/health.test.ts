@@ -55,12 +55,12 @@ async function container(): Promise<TaskHandle> {
 }
 
 /** A checker on a manual clock whose check succeeds while `flag` exists. */
-async function setup(overrides: Partial<HealthCheckSettings> = {}) {
+async function setup(overrides: Partial<HealthCheckSettings> = {}, initial?: HealthStatus) {
   const flag = path.join(root, `flag-${randomBytes(4).toString('hex')}`);
   const clock = new ManualClock();
   const changes: HealthStatus[] = [];
   const settings = { ...compileHealthCheck({ command: ['CMD-SHELL', `test -f ${flag}`] }), ...overrides };
-  const checker = new HealthChecker({ driver, handle: await container(), settings, clock, onChange: (s) => changes.push(s) });
+  const checker = new HealthChecker({ driver, handle: await container(), settings, clock, initial, onChange: (s) => changes.push(s) });
   const abort = new AbortController();
   const first = clock.nextSleep();
   const running = checker.start(abort.signal);
@@ -169,6 +169,35 @@ describe('HealthChecker (manual clock, real checks in a process-driver container
       h.healthy(false);
       await h.tick();
       assert.equal(h.checker.status(), 'UNHEALTHY');
+    } finally {
+      await h.done();
+    }
+  });
+
+  test('a re-adopted container starts from its saved HEALTHY: kept through fewer than `retries` failures, UNHEALTHY after them', async () => {
+    const h = await setup({ retries: 2, startPeriodMs: 300_000 }, 'HEALTHY');
+    try {
+      assert.equal(h.checker.status(), 'HEALTHY', 'before any check has run');
+      await h.tick();
+      assert.equal(h.checker.status(), 'HEALTHY', 'one failure of two is not enough');
+      await h.tick();
+      assert.equal(h.checker.status(), 'UNHEALTHY', 'the start period does not apply to a container that already had a result');
+      assert.deepEqual(h.changes, ['UNHEALTHY'], 'the saved status itself is no change');
+    } finally {
+      await h.done();
+    }
+  });
+
+  test('a re-adopted container starts from its saved UNHEALTHY and turns HEALTHY at the first success', async () => {
+    const h = await setup({ retries: 3 }, 'UNHEALTHY');
+    try {
+      assert.equal(h.checker.status(), 'UNHEALTHY');
+      await h.tick();
+      assert.equal(h.checker.status(), 'UNHEALTHY');
+      h.healthy(true);
+      await h.tick();
+      assert.equal(h.checker.status(), 'HEALTHY');
+      assert.deepEqual(h.changes, ['HEALTHY']);
     } finally {
       await h.done();
     }

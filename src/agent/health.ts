@@ -5,6 +5,12 @@
  * after a success, UNHEALTHY after `retries` consecutive failures. Failures during `startPeriod`
  * (counted from the checker's start) do not count; a success during it ends the period.
  *
+ * A container re-adopted after a Berth restart keeps the health it had (`initial`, the saved
+ * `healthStatus`), as ECS's agent keeps it across its own restarts: the checker reports it until
+ * a real result changes it, by the same rules (a HEALTHY container turns UNHEALTHY only after
+ * `retries` consecutive failures; an UNHEALTHY one turns HEALTHY at the first success). Its start
+ * period is over: a known status means the container already had a result that ended it.
+ *
  * Time is injected through a {@link Clock}, so tests drive the intervals without sleeping; the
  * check commands themselves really run.
  */
@@ -102,6 +108,11 @@ export interface HealthCheckerOptions {
   onChange?: (status: HealthStatus, result: HealthCheckResult) => void;
   /** Default {@link systemClock}. */
   clock?: Clock;
+  /**
+   * The status to start from instead of UNKNOWN: the container's saved `healthStatus` when it is
+   * re-adopted after a restart. `onChange` is not called for it (it is no change).
+   */
+  initial?: HealthStatus;
 }
 
 /** Runs one container's health check until stopped; a Runnable. */
@@ -115,7 +126,10 @@ export class HealthChecker {
 
   constructor(private readonly options: HealthCheckerOptions) {
     this.clock = options.clock ?? systemClock;
-    this.current = { status: 'UNKNOWN', statusSince: this.clock.now() };
+    const initial = options.initial ?? 'UNKNOWN';
+    this.current = { status: initial, statusSince: this.clock.now() };
+    // HEALTHY or UNHEALTHY was a result, which ended (or came after) the start period.
+    if (initial !== 'UNKNOWN') this.inStartPeriod = false;
   }
 
   /** The container's health now. */
