@@ -1,9 +1,13 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { OptionsError } from '../config/index.js';
-import type { ResourceUsage } from '../runtime/index.js';
+import { compileRuntimeOptions, PortAllocator, ProcessDriver, type Driver, type ResourceUsage, type TaskHandle } from '../runtime/index.js';
 import { Store } from '../state/index.js';
-import { compileStatsSamplerOptions, migrateTaskStats, readTaskStats, recordTaskStats, taskSample, type TaskStatsSample } from './stats-sampler.js';
+import { compileStatsSamplerOptions, migrateTaskStats, readTaskStats, recordTaskStats, sampleContainers, STATS_CONCURRENCY, taskSample, type TaskStatsSample } from './stats-sampler.js';
 
 const CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/prod';
 const at = new Date('2024-01-02T12:00:00Z');
@@ -89,5 +93,62 @@ describe('stats sampler options', () => {
       () => compileStatsSamplerOptions({ retentionHours: 0, maxRows: 1.5 }, { BERTH_STATS_INTERVAL: 'soon' }),
       (e: Error) => e instanceof OptionsError && /interval .*'soon'/.test(e.message) && /retentionHours/.test(e.message) && /maxRows/.test(e.message),
     );
+  });
+});
+
+describe('sampling many containers (real process-driver containers)', () => {
+  const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'berth-stats-')));
+  const runtime = compileRuntimeOptions({ dataDir: root, portRange: '43200-43299' }, {});
+  const driver = new ProcessDriver({ runtime, ports: new PortAllocator(runtime.portRange) });
+  const cleanup: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+    rmSync(root, { recursive: true, force: true });
+  });
+  const COUNT = STATS_CONCURRENCY + 8;
+  async function containers(): Promise<{ running: TaskHandle[]; gone: TaskHandle }> {
+    const names = [...Array.from({ length: COUNT }, (_, i) => `c${i}`), 'gone'];
+    const sandbox = await driver.prepareTask({ taskId: `stats-${randomBytes(6).toString('hex')}`, networkMode: 'awsvpc', containers: names.map((name) => ({ name, portMappings: [] })) });
+    cleanup.push(() => driver.destroyTaskSandbox(sandbox));
+    const start = async (name: string, script: string) => {
+      const h = await driver.startTask(sandbox, { name, image: 'host', command: ['/bin/sh', '-c', script] });
+      cleanup.push(() => driver.destroyTask(h));
+      return h;
+    };
+    const running = await Promise.all(names.slice(0, COUNT).map((n) => start(n, 'sleep 300')));
+    const gone = await start('gone', 'exit 0');
+    await driver.waitTask(gone, AbortSignal.timeout(30_000));
+    return { running, gone };
+  }
+
+  it('samples every running container of a driver in one statsMany call, in order; one that exited has no sample', { timeout: 60_000 }, async () => {
+    const { running, gone } = await containers();
+    const out = await sampleContainers(driver, [running[0], gone, ...running.slice(1)]);
+    assert.equal(out.length, COUNT + 1);
+    assert.equal(out[1], undefined, 'the exited container');
+    for (const u of [out[0], ...out.slice(2)]) assert.ok(u && u.memoryBytes > 0 && u.cpuPercent >= 0, JSON.stringify(u));
+  });
+
+  it('without statsMany, calls stats for every container, at most STATS_CONCURRENCY at a time', { timeout: 60_000 }, async () => {
+    const { running, gone } = await containers();
+    let inFlight = 0;
+    let most = 0;
+    // The same driver with its statsMany hidden, counting the stats calls in flight.
+    const oneByOne = Object.assign(Object.create(driver) as Driver, {
+      statsMany: undefined,
+      stats: async (h: TaskHandle) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await driver.stats(h);
+        } finally {
+          inFlight--;
+        }
+      },
+    });
+    const out = await sampleContainers(oneByOne, [...running, gone]);
+    assert.equal(out.length, COUNT + 1);
+    assert.equal(out[COUNT], undefined, 'the exited container');
+    assert.ok(out.slice(0, COUNT).every((u) => u !== undefined && u.memoryBytes > 0));
+    assert.equal(most, STATS_CONCURRENCY, 'calls overlap, up to the bound and no further');
   });
 });

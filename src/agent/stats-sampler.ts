@@ -11,16 +11,24 @@
  *   of its containers' hard limits (`memory`), else their `memoryReservation`; undefined when
  *   none is set.
  *
+ * A round is cheap at 1,000 tasks: the runtime rows are read in one query, and each driver samples
+ * all of its containers at once: `statsMany` where the driver has it (the process driver: one pass
+ * over /proc, and one short wait for all containers seen for the first time, not one per
+ * container), else `stats` calls a bounded number at a time ({@link STATS_CONCURRENCY}).
+ *
  * Bounded: rows older than the retention (default 24 h) are deleted at each sample, and beyond a
  * row cap (default 100,000) the oldest rows go first. No downsampling: a reader that wants a
  * coarser series aggregates what it reads.
  */
 import { parseTaskCpu, parseTaskMemory, type TaskRecord } from '../services/ecs/index.js';
 import type { Store, Migration } from '../state/index.js';
-import type { ResourceUsage } from '../runtime/index.js';
+import type { Driver, ResourceUsage, TaskHandle } from '../runtime/index.js';
 import { OptionsError } from '../config/index.js';
 import type { DriverSet } from './drivers.js';
-import { loadRuntimeState } from './runtime-state.js';
+import { liveRuntimeStates } from './runtime-state.js';
+
+/** At most this many `stats` calls in flight per driver without `statsMany` (the OCI driver runs `runc events` per call). */
+export const STATS_CONCURRENCY = 16;
 
 /** One CPU, in ECS CPU units. */
 const ONE_VCPU_UNITS = 1024;
@@ -244,17 +252,54 @@ export class StatsSampler {
   async sampleOnce(): Promise<TaskStatsSample[]> {
     const { store, drivers } = this.deps;
     const docs = store.prepare(`SELECT doc FROM ecs_tasks WHERE last_status = 'RUNNING'`).pluck().all() as string[];
-    const samples: TaskStatsSample[] = [];
+    const states = new Map(liveRuntimeStates(store).map((rt) => [rt.taskArn, rt]));
+    const wanted: { task: TaskRecord; handles: TaskHandle[] }[] = [];
+    const byDriver = new Map<Driver, TaskHandle[]>();
     for (const task of docs.map((d) => JSON.parse(d) as TaskRecord)) {
-      const rt = loadRuntimeState(store, task.taskArn);
+      const rt = states.get(task.taskArn);
       const driver = rt && drivers.byName(rt.driver);
       if (!rt || !driver) continue;
-      const running = task.containers.filter((c) => c.lastStatus === 'RUNNING' && rt.handles[c.name]);
-      const usages = (await Promise.all(running.map((c) => driver.stats(rt.handles[c.name]).catch(() => undefined)))).filter((u): u is ResourceUsage => u !== undefined);
-      if (usages.length === 0) continue;
-      samples.push(taskSample(task, usages, this.deps.now?.() ?? new Date()));
+      const handles = task.containers.filter((c) => c.lastStatus === 'RUNNING' && rt.handles[c.name]).map((c) => rt.handles[c.name]);
+      if (handles.length === 0) continue;
+      wanted.push({ task, handles });
+      byDriver.set(driver, [...(byDriver.get(driver) ?? []), ...handles]);
     }
-    recordTaskStats(store, samples, this.resolved.bounds, this.deps.now?.() ?? new Date());
+    const usage = new Map<TaskHandle, ResourceUsage>();
+    await Promise.all(
+      [...byDriver].map(async ([driver, handles]) => {
+        const out = await sampleContainers(driver, handles);
+        out.forEach((u, i) => u && usage.set(handles[i], u));
+      }),
+    );
+    const at = this.deps.now?.() ?? new Date();
+    const samples: TaskStatsSample[] = [];
+    for (const { task, handles } of wanted) {
+      const usages = handles.map((h) => usage.get(h)).filter((u): u is ResourceUsage => u !== undefined);
+      if (usages.length > 0) samples.push(taskSample(task, usages, at));
+    }
+    recordTaskStats(store, samples, this.resolved.bounds, at);
     return samples;
   }
+}
+
+/**
+ * The usage of each container of one driver, in order (undefined for one that could not be
+ * sampled, e.g. it has just exited): one `statsMany` call where the driver has it, else `stats`
+ * calls, at most {@link STATS_CONCURRENCY} at a time.
+ */
+export async function sampleContainers(driver: Driver, handles: readonly TaskHandle[]): Promise<(ResourceUsage | undefined)[]> {
+  if (driver.statsMany) {
+    const out = await driver.statsMany(handles).catch((): undefined[] => handles.map(() => undefined));
+    return out.map((u) => (u instanceof Error ? undefined : u));
+  }
+  const out: (ResourceUsage | undefined)[] = handles.map(() => undefined);
+  let next = 0;
+  const worker = async () => {
+    while (next < handles.length) {
+      const i = next++;
+      out[i] = await driver.stats(handles[i]).catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STATS_CONCURRENCY, handles.length) }, worker));
+  return out;
 }

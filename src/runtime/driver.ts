@@ -296,6 +296,15 @@ export interface Driver {
   stats(handle: TaskHandle): Promise<ResourceUsage>;
 
   /**
+   * Optional: samples many containers in one go, as cheaply as the driver can (the process
+   * driver reads /proc once for all of them, and waits at most once for containers sampled for
+   * the first time). One entry per handle, in order: its usage, or the error {@link stats} would
+   * have rejected with. Callers without it (or for a driver without it) call {@link stats} per
+   * container.
+   */
+  statsMany?(handles: readonly TaskHandle[]): Promise<(ResourceUsage | Error)[]>;
+
+  /**
    * The container's output from an offset, as lines in capture order. Output is written to a
    * file by something that outlives Berth (see runtime/README.md), so a reader that persists
    * `nextOffset` loses nothing across a restart.

@@ -123,6 +123,37 @@ describe('process driver specifics', () => {
     await driver.stopTask(x, 5_000);
     await driver.stopTask(y, 5_000);
   });
+
+  test('statsMany reads every container from one pass over /proc, in order, with an error for one that does not run', { timeout: 60_000 }, async () => {
+    const sandbox = await driver.prepareTask({ taskId: `many-${randomBytes(6).toString('hex')}`, networkMode: 'awsvpc', containers: ['busy', 'idle', 'gone'].map((name) => ({ name, portMappings: [] })) });
+    cleanup.push(() => driver.destroyTaskSandbox(sandbox));
+    const start = async (name: string, config: Omit<ContainerConfig, 'name' | 'image'>) => {
+      const h = await driver.startTask(sandbox, { name, image: 'host', ...config });
+      cleanup.push(() => driver.destroyTask(h));
+      return h;
+    };
+    // busy: spins and holds 64 MiB; idle: a shell that sleeps; gone: exited.
+    const busy = await start('busy', node('const b = Buffer.alloc(64 << 20, 1); for (;;) b[0]++;'));
+    const idle = await start('idle', { command: ['/bin/sh', '-c', 'sleep 300'] });
+    const gone = await start('gone', { command: ['/bin/sh', '-c', 'exit 0'] });
+    await driver.waitTask(gone, AbortSignal.timeout(30_000));
+    let [b, i, g] = await driver.statsMany([busy, idle, gone]);
+    assert.ok(g instanceof Error && /CannotInspectContainerError: container gone is not running/.test(g.message), String(g));
+    const deadline = Date.now() + 30_000;
+    // A loaded machine may give the spinner no tick in a short window: sample until it had one.
+    while (!(b instanceof Error) && b.cpuPercent === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      [b, i] = await driver.statsMany([busy, idle]);
+    }
+    assert.ok(!(b instanceof Error) && !(i instanceof Error), `${String(b)} ${String(i)}`);
+    assert.ok(b.memoryBytes > 64 << 20, `busy holds its 64 MiB: ${b.memoryBytes}`);
+    assert.ok(i.memoryBytes > 0 && i.memoryBytes < 64 << 20, `idle: ${i.memoryBytes}`);
+    assert.ok(b.cpuPercent > i.cpuPercent, `busy ${b.cpuPercent}% vs idle ${i.cpuPercent}%`);
+    assert.equal(b.at.getTime(), i.at.getTime(), 'both read from the same pass');
+    const single = await driver.stats(idle);
+    assert.ok(single.memoryBytes > 0, 'stats still works beside statsMany');
+    await driver.stopTask(busy, 5000);
+  });
 });
 
 test('awsvpc ignores hostPort (two tasks of one service never collide); host mode reserves the container port', async () => {

@@ -63,12 +63,48 @@ const CPU_SAMPLE_MS = 100;
 /** `stats` calls made within this long of each other share one pass over /proc (the agent samples every container in turn). */
 const PROC_SNAPSHOT_MS = 50;
 
-let procSnapshot: { at: number; bySession: Map<number, ProcStat[]> } | undefined;
+/** Every live process, by session, at one moment. */
+interface ProcSnapshot {
+  at: number;
+  bySession: Map<number, ProcStat[]>;
+}
+let procSnapshot: ProcSnapshot | undefined;
 /** Every live process by session, at most {@link PROC_SNAPSHOT_MS} old: a thousand containers' stats cost one pass over /proc, not a thousand. */
-function sessionsNow(): { at: number; bySession: Map<number, ProcStat[]> } {
+function sessionsNow(): ProcSnapshot {
   const now = Date.now();
   if (!procSnapshot || now - procSnapshot.at > PROC_SNAPSHOT_MS) procSnapshot = { at: now, bySession: processesBySession() };
   return procSnapshot;
+}
+/**
+ * A pass taken now, for a batch: a batch reads liveness from the pass, so a container started
+ * since the last pass must not be missed. It also serves the `stats` calls of the next 50 ms.
+ */
+function freshSessions(): ProcSnapshot {
+  procSnapshot = { at: Date.now(), bySession: processesBySession() };
+  return procSnapshot;
+}
+
+/** A container's CPU ticks (all its processes) and resident memory, at one pass over /proc. */
+interface CpuReading {
+  ticks: number;
+  memoryBytes: number;
+  at: number;
+}
+/**
+ * Reads a container from a pass; throws a DriverError when it does not run. `checkAlive` reads
+ * the leader's /proc entry afresh; without it the pass itself says whether the leader runs (a
+ * batch then costs no read per container).
+ */
+function reading(handle: TaskHandle, snapshot: ProcSnapshot, checkAlive: boolean): CpuReading {
+  const s = state(handle);
+  const members = snapshot.bySession.get(s.pid) ?? [];
+  const alive = checkAlive ? isAlive(s.pid, s.startTicks) : members.some((p) => p.pid === s.pid && p.startTicks === s.startTicks);
+  if (!alive) throw new DriverError('CannotInspectContainerError', `container ${handle.containerName} is not running`);
+  return {
+    ticks: members.reduce((sum, p) => sum + p.cpuTicks, 0),
+    memoryBytes: members.reduce((sum, p) => sum + p.rssPages, 0) * pageSize(),
+    at: snapshot.at,
+  };
 }
 const EXEC_OUTPUT_LIMIT = 4096;
 
@@ -239,23 +275,47 @@ export class ProcessDriver implements Driver {
   }
 
   async stats(handle: TaskHandle): Promise<ResourceUsage> {
-    const s = state(handle);
-    const sample = () => {
-      if (!isAlive(s.pid, s.startTicks)) throw new DriverError('CannotInspectContainerError', `container ${handle.containerName} is not running`);
-      const snapshot = sessionsNow();
-      const members = snapshot.bySession.get(s.pid) ?? [];
-      return {
-        ticks: members.reduce((sum, p) => sum + p.cpuTicks, 0),
-        memoryBytes: members.reduce((sum, p) => sum + p.rssPages, 0) * pageSize(),
-        at: snapshot.at,
-      };
-    };
-    let prev = this.lastCpu.get(handle.logPath);
+    let prev: { ticks: number; at: number } | undefined = this.lastCpu.get(handle.logPath);
     if (!prev) {
-      prev = sample();
+      prev = reading(handle, sessionsNow(), true);
       await sleep(CPU_SAMPLE_MS);
     }
-    const now = sample();
+    return this.usage(handle, prev, reading(handle, sessionsNow(), true));
+  }
+
+  /**
+   * Every container's usage from one fresh pass over /proc (the pass also tells whether each
+   * container's leader runs). Containers sampled for the first time take that pass as their
+   * baseline and share one wait of {@link CPU_SAMPLE_MS} and one more pass, however many they are.
+   */
+  async statsMany(handles: readonly TaskHandle[]): Promise<(ResourceUsage | Error)[]> {
+    const read = (snapshot: ProcSnapshot, h: TaskHandle): CpuReading | Error => {
+      try {
+        return reading(h, snapshot, false);
+      } catch (err) {
+        return err as Error;
+      }
+    };
+    const pass = freshSessions();
+    const now = handles.map((h) => read(pass, h));
+    const first = handles.flatMap((h, i) => (now[i] instanceof Error || this.lastCpu.has(h.logPath) ? [] : [i]));
+    if (first.length > 0) {
+      for (const i of first) {
+        const { ticks, at } = now[i] as CpuReading;
+        this.lastCpu.set(handles[i].logPath, { ticks, at });
+      }
+      await sleep(CPU_SAMPLE_MS);
+      const later = freshSessions();
+      for (const i of first) now[i] = read(later, handles[i]);
+    }
+    return handles.map((h, i) => {
+      const r = now[i];
+      return r instanceof Error ? r : this.usage(h, this.lastCpu.get(h.logPath) ?? r, r);
+    });
+  }
+
+  /** The usage between two readings of a container (CPU over the time between them); the later one becomes the next baseline. */
+  private usage(handle: TaskHandle, prev: { ticks: number; at: number }, now: CpuReading): ResourceUsage {
     this.lastCpu.set(handle.logPath, { ticks: now.ticks, at: now.at });
     const seconds = Math.max(now.at - prev.at, 1) / 1000;
     const cpuPercent = Math.max(0, ((now.ticks - prev.ticks) / CLOCK_TICKS_PER_SECOND / seconds) * 100);
@@ -263,7 +323,7 @@ export class ProcessDriver implements Driver {
       cpuPercent,
       cpuUnitsUsed: (cpuPercent / 100) * 1024,
       memoryBytes: now.memoryBytes,
-      memoryLimitBytes: s.memoryLimitBytes ?? undefined,
+      memoryLimitBytes: state(handle).memoryLimitBytes ?? undefined,
       at: new Date(now.at),
     };
   }
