@@ -6,6 +6,7 @@
  * The sweep runs at start and periodically; every query walks an index over STOPPED tasks only
  * (migration 4), so its cost follows the number of tasks it deletes, not the table's size.
  */
+import { every } from '../../reconcile/index.js';
 import type { Store } from '../../state/index.js';
 import { TagStore } from '../../tagging/index.js';
 
@@ -118,17 +119,6 @@ export class StoppedTaskSweeper {
 
   /** Sweeps at start and every interval until `signal` aborts. */
   async start(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      this.sweep();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.intervalMs);
-        function done() {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', done);
-          resolve();
-        }
-        signal.addEventListener('abort', done, { once: true });
-      });
-    }
+    await every(this.intervalMs, signal, () => this.sweep());
   }
 }

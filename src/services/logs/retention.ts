@@ -3,6 +3,7 @@
  * the sweep frees their space and corrects `storedBytes` and `firstEventTimestamp`. It runs at
  * start, every {@link RetentionSweeperOptions.intervalMs}, and for one group on PutRetentionPolicy.
  */
+import { every } from '../../reconcile/index.js';
 import type { Store } from '../../state/index.js';
 import type { LogsDeps } from './deps.js';
 import { retentionCutoff, type GroupRecord } from './records.js';
@@ -82,17 +83,6 @@ export class RetentionSweeper {
 
   /** Sweeps at start and every interval until `signal` aborts. */
   async start(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      this.sweep();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.intervalMs);
-        function done() {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', done);
-          resolve();
-        }
-        signal.addEventListener('abort', done, { once: true });
-      });
-    }
+    await every(this.intervalMs, signal, () => this.sweep());
   }
 }
