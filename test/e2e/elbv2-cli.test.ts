@@ -7,29 +7,10 @@ import net from 'node:net';
 import { promisify } from 'node:util';
 import { hostInstanceId } from '../../src/services/elbv2/index.js';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
+import { freePort, getFrom as get } from '../fixtures/http.js';
 
 const run = promisify(execFile);
 const skipCli = existsSync(AWS_CLI_V2) ? false : `AWS CLI v2 (${AWS_CLI_V2}) is not installed`;
-
-function get(address: string, port: number, urlPath: string, host?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: address, port, path: urlPath, agent: false, timeout: 10_000, headers: host ? { host } : {} }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
-}
-
-async function freePort(address: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, address, r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('ELBv2 through the AWS CLI v2', { skip: skipCli }, () => {
   let berth: TestBerth;
@@ -84,7 +65,7 @@ describe('ELBv2 through the AWS CLI v2', { skip: skipCli }, () => {
     const health = (await aws('describe-target-health', '--target-group-arn', tg.TargetGroupArn)).TargetHealthDescriptions;
     assert.deepEqual(health.map((h: any) => [h.Target.Id, h.Target.Port, h.TargetHealth.State]), [[instance, backendPort, 'healthy']]);
     assert.deepEqual(await get(address, port, '/app/page'), { status: 200, body: `backend ${address}:${port} /app/page` });
-    assert.deepEqual(await get(address, port, '/x', 'shop.example.com'), { status: 200, body: 'backend shop.example.com /x' });
+    assert.deepEqual(await get(address, port, '/x', { host: 'shop.example.com' }), { status: 200, body: 'backend shop.example.com /x' });
     assert.deepEqual(await get(address, port, '/x'), { status: 404, body: 'nothing here' });
     const attrs = (await aws('modify-load-balancer-attributes', '--load-balancer-arn', lb.LoadBalancerArn, '--attributes', 'Key=idle_timeout.timeout_seconds,Value=30')).Attributes;
     assert.ok(attrs.some((a: any) => a.Key === 'idle_timeout.timeout_seconds' && a.Value === '30'));

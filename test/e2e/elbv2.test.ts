@@ -1,7 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,46 +29,9 @@ import {
 import { hostInstanceId } from '../../src/services/elbv2/index.js';
 import { startBerthProcess, type TestBerth } from '../fixtures/berth.js';
 import { rejectsWith } from '../fixtures/assertions.js';
+import { namedBackend as backend, freePort, getFrom as get, until } from '../fixtures/http.js';
 
 /** A real backend on 127.0.0.1 answering with its name and the path. */
-async function backend(name: string): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => res.end(`${name} ${req.url}`));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
-
-async function freePort(address: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, address, r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function get(address: string, port: number, urlPath: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: address, port, path: urlPath, agent: false, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const addressOf = (lb: LoadBalancer) => lb.AvailabilityZones![0].LoadBalancerAddresses![0].IpAddress!;
 const accountOf = (arn: string) => arn.split(':')[4];

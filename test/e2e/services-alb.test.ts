@@ -12,7 +12,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,9 +46,11 @@ import { hostInstanceId } from '../../src/services/elbv2/index.js';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
 import { rejectsWith } from '../fixtures/assertions.js';
 import { runLoad } from '../fixtures/load.js';
+import { freePort, until as untilWithin } from '../fixtures/http.js';
 
 const run = promisify(execFile);
 const WAIT_MS = 120_000;
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = WAIT_MS) => untilWithin(what, fn, ms, 250);
 /**
  * The backend: /health answers 503 when SICK is set; everything else names the version, after
  * 200 ms (so a task always has requests in flight under load: stopping it before its targets
@@ -63,29 +64,6 @@ const HEALTH = { HealthCheckPath: '/health', HealthCheckIntervalSeconds: 5, Heal
 /** A pattern matching exactly `text`. */
 const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 const addressOf = (lb: LoadBalancer) => lb.AvailabilityZones![0].LoadBalancerAddresses![0].IpAddress!;
-
-async function freePort(address: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, address, r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = WAIT_MS): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(250);
-  }
-}
 
 describe('ECS services behind load balancers (process driver)', () => {
   let berth: TestBerth;

@@ -8,25 +8,11 @@ import path from 'node:path';
 import { createLoadBalancerEngine } from '../../lb/index.js';
 import { Store } from '../../state/index.js';
 import { harness, TEST_INSTANCE } from './test-support.js';
+import { namedBackend as backend, freePort, getFrom as get, until } from '../../../test/fixtures/http.js';
 
 /** A real backend on 127.0.0.1 answering with its name. */
-async function backend(name: string): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => res.end(`${name} ${req.url}`));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
 
 /** A port free on `address` right now. */
-async function freePort(address: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, address, r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function isFree(address: string, port: number): Promise<boolean> {
   const s = net.createServer();
@@ -36,28 +22,6 @@ async function isFree(address: string, port: number): Promise<boolean> {
   });
   if (ok) await new Promise((r) => s.close(r));
   return ok;
-}
-
-function get(address: string, port: number, urlPath: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: address, port, path: urlPath, headers, agent: false, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const addressOf = (lb: any) => lb.AvailabilityZones[0].LoadBalancerAddresses[0].IpAddress as string;
