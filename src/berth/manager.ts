@@ -1,4 +1,5 @@
 /** Owns Berth's long-running components: starts them together and stops them together. */
+import { setMaxListeners } from 'node:events';
 
 /** A long-running component: runs until `signal` aborts, then finishes cleanly. */
 export interface Runnable {
@@ -17,6 +18,8 @@ export class Manager {
   /** Starts all components; resolves when all have stopped, rejects with the first failure. */
   async start(signal: AbortSignal): Promise<void> {
     const inner = new AbortController();
+    // Every component waits on this one signal (a few listeners each); a leak would still show.
+    setMaxListeners(10 + 4 * this.runnables.length, inner.signal);
     const stop = () => inner.abort();
     signal.addEventListener('abort', stop, { once: true });
     if (signal.aborted) inner.abort();
