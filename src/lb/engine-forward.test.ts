@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLoadBalancerEngine, type Engine } from './engine.js';
-import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, type Backend, TEST_HEALTH_CHECK } from './test-helpers.js';
+import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, type Backend, TEST_HEALTH_CHECK, LB_MODES, modeName } from './test-helpers.js';
 import type { LbSnapshot, RuleConfig, TargetGroupConfig } from './config.js';
 
 const FAST_HC = TEST_HEALTH_CHECK;
 
-describe('forwarding through a listener', () => {
+for (const workers of LB_MODES) describe(`forwarding through a listener${modeName(workers)}`, () => {
   let engine: Engine;
   let a: Backend;
   let b: Backend;
@@ -33,7 +33,7 @@ describe('forwarding through a listener', () => {
     b = await startBackend('b');
     tgA = targetGroup('a', [{ port: a.port }], { healthCheck: FAST_HC });
     tgB = targetGroup('b', [{ port: b.port }], { healthCheck: FAST_HC });
-    engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     assert.deepEqual(await engine.apply(snap()), []);
     base = listenerUrl(engine, snap().loadBalancers[0].listeners[0].arn);
     await waitFor('targets healthy', () => engine.targetHealth(tgA.arn)[0]?.state === 'healthy' && engine.targetHealth(tgB.arn)[0]?.state === 'healthy');
@@ -178,11 +178,11 @@ describe('forwarding through a listener', () => {
   });
 });
 
-describe('listeners', () => {
+for (const workers of LB_MODES) describe(`listeners${modeName(workers)}`, () => {
   it('several load balancers listen on the same port, each on its own loopback address', async () => {
     const one = await startBackend('one');
     const two = await startBackend('two');
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     const http1 = client();
     try {
       const tg1 = targetGroup('one', [{ port: one.port }], { healthCheck: FAST_HC });
@@ -207,7 +207,7 @@ describe('listeners', () => {
     const blocker = http.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const taken = (blocker.address() as AddressInfo).port;
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     const http1 = client();
     try {
       const tg = targetGroup('fixed', []);
@@ -235,7 +235,7 @@ describe('listeners', () => {
       release = () => res.end('finished');
       return true;
     });
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     try {
       const tg = targetGroup('slow', [{ port: slow.port }], { healthCheck: FAST_HC });
       const snap = { loadBalancers: [loadBalancer('slow', [listener('slow', [forwardRule('default', tg.arn)])])], targetGroups: [tg] };

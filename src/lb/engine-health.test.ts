@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLoadBalancerEngine } from './engine.js';
 import type { LbSnapshot, TargetGroupConfig } from './config.js';
-import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, type Backend, TEST_HEALTH_CHECK } from './test-helpers.js';
+import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, type Backend, TEST_HEALTH_CHECK, LB_MODES, modeName } from './test-helpers.js';
 
 const HC = { ...TEST_HEALTH_CHECK, healthyThresholdCount: 3 };
 
@@ -11,10 +11,10 @@ function withListener(tg: TargetGroupConfig, others: TargetGroupConfig[] = []): 
   return { loadBalancers: [loadBalancer('h', [listener('h', [forwardRule('default', tg.arn)])])], targetGroups: [tg, ...others] };
 }
 
-describe('health checks', () => {
+for (const workers of LB_MODES) describe(`health checks${modeName(workers)}`, () => {
   it('unused -> initial -> healthy (one pass) -> unhealthy (threshold) -> healthy (threshold)', async () => {
     const t = await startBackend('t');
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     try {
       const tg = targetGroup('t', [{ port: t.port }], { healthCheck: HC });
       // No listener uses the group: no checks, state unused.
@@ -53,7 +53,7 @@ describe('health checks', () => {
   it('a target that does not answer in time is unhealthy with Target.Timeout', async () => {
     const t = await startBackend('t');
     t.healthStatus = 'hang';
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     try {
       const tg = targetGroup('t', [{ port: t.port }], { healthCheck: { ...HC, timeoutSeconds: 2 } });
       await engine.apply(withListener(tg));
@@ -75,7 +75,7 @@ describe('health checks', () => {
       res.writeHead(204).end();
       return true;
     });
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     try {
       const tg = targetGroup('t', [{ port: traffic.port }], { healthCheck: { ...HC, port: String(checks.port), path: '/ready', matcher: '200-299' } });
       await engine.apply(withListener(tg));
@@ -90,7 +90,7 @@ describe('health checks', () => {
   });
 });
 
-describe('draining', () => {
+for (const workers of LB_MODES) describe(`draining${modeName(workers)}`, () => {
   async function setup(delaySeconds: number) {
     let release: (() => void) | undefined;
     const slow = await startBackend('slow', (req, res) => {
@@ -101,7 +101,7 @@ describe('draining', () => {
       return true;
     });
     const other = await startBackend('other');
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     const tg = targetGroup('d', [{ port: slow.port }, { port: other.port }], { healthCheck: HC, deregistrationDelaySeconds: delaySeconds });
     const snap = withListener(tg);
     await engine.apply(snap);
@@ -160,7 +160,7 @@ describe('draining', () => {
 
   it('a target with nothing in flight is deregistered at once', async () => {
     const t = await startBackend('t');
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     try {
       const tg = targetGroup('t', [{ port: t.port }], { healthCheck: HC });
       await engine.apply(withListener(tg));

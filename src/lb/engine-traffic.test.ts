@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createLoadBalancerEngine } from './engine.js';
 import type { LbSnapshot, RuleConfig, TargetGroupConfig } from './config.js';
-import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, TEST_HEALTH_CHECK } from './test-helpers.js';
+import { client, forwardRule, listener, listenerUrl, loadBalancer, startBackend, targetGroup, waitFor, TEST_HEALTH_CHECK, LB_MODES, modeName } from './test-helpers.js';
 import { runLoad } from '../../test/fixtures/load.js';
 
 const HC = TEST_HEALTH_CHECK;
@@ -27,11 +27,11 @@ async function healthy(engine: ReturnType<typeof createLoadBalancerEngine>, grou
   await waitFor('targets healthy', () => groups.every((g) => engine.targetHealth(g.arn).filter((h) => h.state === 'healthy').length === g.targets.length));
 }
 
-describe('weighted forwarding and stickiness', () => {
+for (const workers of LB_MODES) describe(`weighted forwarding and stickiness${modeName(workers)}`, () => {
   it('splits requests by weight per request (never to weight 0), and group stickiness holds a client to its group', async () => {
     const backends = await Promise.all(['blue', 'green', 'never'].map((n) => startBackend(n)));
     const [blue, green, never] = backends.map((b) => targetGroup(b.name, [{ port: b.port }], { healthCheck: HC }));
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     const http1 = client();
     try {
       const snap = snapshot([weighted([[blue, 20], [green, 80], [never, 0]])], [blue, green, never]);
@@ -65,7 +65,7 @@ describe('weighted forwarding and stickiness', () => {
   it('lb_cookie stickiness (AWSALB) holds a client to one target until it is deregistered', async () => {
     const backends = await Promise.all(['one', 'two'].map((n) => startBackend(n)));
     const tg = targetGroup('s', backends.map((b) => ({ port: b.port })), { healthCheck: HC, stickiness: { enabled: true, type: 'lb_cookie', durationSeconds: 86400 } });
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     const http1 = client();
     try {
       const snap = snapshot([forwardRule('default', tg.arn)], [tg]);
@@ -106,7 +106,7 @@ describe('weighted forwarding and stickiness', () => {
       ),
     );
     const tg = targetGroup('app', backends.map((b) => ({ port: b.port })), { healthCheck: HC, stickiness: { enabled: true, type: 'app_cookie', durationSeconds: 600, appCookieName: 'SESSIONID' } });
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     const http1 = client();
     try {
       const snap = snapshot([forwardRule('default', tg.arn)], [tg]);
@@ -188,13 +188,13 @@ describe('algorithms and slow start', () => {
   });
 });
 
-describe('atomic apply', () => {
+for (const workers of LB_MODES) describe(`atomic apply${modeName(workers)}`, () => {
   it('a keep-alive connection carries on under the new routing table', async () => {
     const a = await startBackend('a');
     const b = await startBackend('b');
     const ga = targetGroup('a', [{ port: a.port }], { healthCheck: HC });
     const gb = targetGroup('b', [{ port: b.port }], { healthCheck: HC });
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     try {
       const snap = (g: TargetGroupConfig) => snapshot([forwardRule('default', g.arn)], [ga, gb]);
       await engine.apply(snap(ga));
@@ -223,7 +223,7 @@ describe('atomic apply', () => {
     const [a1, a2, b1, b2] = backends;
     const ga = targetGroup('a', [{ port: a1.port }, { port: a2.port }], { healthCheck: HC, deregistrationDelaySeconds: 60 });
     const gb = targetGroup('b', [{ port: b1.port }, { port: b2.port }], { healthCheck: HC, deregistrationDelaySeconds: 60 });
-    const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
     const http1 = client();
     try {
       const rules = (wa: number, wb: number, extra: RuleConfig[] = []): RuleConfig[] => [...extra, weighted([[ga, wa], [gb, wb]])];

@@ -10,21 +10,45 @@ import { ListenerServer } from './listener.js';
 import { compileEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import type { EngineContext } from './request-handler.js';
 import { TargetGroupRuntime } from './target-group.js';
+import { WorkerPoolEngine } from './worker-pool.js';
+import type { TargetHealthPush } from './worker-protocol.js';
 
-/** Creates a load balancer engine serving nothing until the first apply(). */
+/**
+ * Creates a load balancer engine serving nothing until the first apply(): in this process
+ * (`workers` 0, the default) or with N worker processes serving requests.
+ */
 export function createLoadBalancerEngine(options: EngineOptions = {}): Engine {
-  return new Engine(compileEngineOptions(options));
+  const resolved = compileEngineOptions(options);
+  return resolved.workers > 0 ? new WorkerPoolEngine(resolved) : new InProcessEngine(resolved);
 }
 
 /** The engine; beyond {@link LoadBalancerEngine} it tells which port a listener bound (port 0 in tests). */
-export class Engine implements LoadBalancerEngine {
+export interface Engine extends LoadBalancerEngine {
+  /** Where a listener is bound ({ address, port }), by listener ARN; undefined when not bound. */
+  listenerAddress(listenerArn: string): { address: string; port: number } | undefined;
+}
+
+/**
+ * Takes the socket shared for a listener key (`address:port`) in a worker process; undefined in
+ * the engine's own process, where listeners bind themselves.
+ */
+export type SharedHandles = (key: string) => object | undefined;
+
+/** Requests in flight per target group ARN and target key ("id:port"). */
+export type OutstandingByTarget = Record<string, Record<string, number>>;
+
+/** The engine serving requests in its own event loop (Berth's, or a worker process's). */
+export class InProcessEngine implements Engine {
   private readonly listeners = new Map<string, ListenerServer>();
   private readonly groups = new Map<string, TargetGroupRuntime>();
   private readonly ctx: EngineContext;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly options: ResolvedEngineOptions) {
+  constructor(
+    private readonly options: ResolvedEngineOptions,
+    private readonly sharedHandles?: SharedHandles,
+  ) {
     this.ctx = { options, group: (arn) => this.groups.get(arn) };
   }
 
@@ -77,8 +101,14 @@ export class Engine implements LoadBalancerEngine {
         }
         const server = new ListenerServer(lb.address, listener.port, { lb, listener, boundPort: listener.port }, this.ctx);
         this.listeners.set(key, server);
+        const handle = this.sharedHandles?.(key);
+        if (this.sharedHandles && !handle) {
+          this.listeners.delete(key);
+          errors.push({ listenerArn: listener.arn, address: lb.address, port: listener.port, code: 'UNKNOWN', message: 'no shared socket for this listener' });
+          continue;
+        }
         opening.push(
-          server.listen().then(
+          server.listen(handle).then(
             () => {},
             (err: NodeJS.ErrnoException) => {
               if (this.listeners.get(key) === server) this.listeners.delete(key);
@@ -105,6 +135,40 @@ export class Engine implements LoadBalancerEngine {
   counters(targetGroupArn: string): TargetGroupCounters | undefined {
     const c = this.groups.get(targetGroupArn)?.counters;
     return c ? structuredClone(c) : undefined;
+  }
+
+  /** Worker process: the health states the engine's own checks found (see worker-pool.ts). */
+  setTargetHealth(push: TargetHealthPush): void {
+    const now = this.options.now();
+    for (const [arn, targets] of Object.entries(push)) {
+      const group = this.groups.get(arn);
+      if (!group) continue;
+      for (const t of targets) {
+        const target = group.targets.get(t.key);
+        if (!target || target.draining) continue;
+        target.health.state = t.state;
+        target.health.reason = t.reason;
+        target.slowStartSince = t.slowStartElapsedMs === undefined ? undefined : now - t.slowStartElapsedMs;
+      }
+    }
+  }
+
+  /** Requests in flight per group and target (draining targets included). */
+  outstandingByTarget(): OutstandingByTarget {
+    const out: OutstandingByTarget = {};
+    for (const [arn, group] of this.groups) {
+      const targets: Record<string, number> = {};
+      for (const [key, t] of group.targets) if (t.outstanding > 0) targets[key] = t.outstanding;
+      out[arn] = targets;
+    }
+    return out;
+  }
+
+  /** Every group's counters (the worker reports them to the engine). */
+  allCounters(): Record<string, TargetGroupCounters> {
+    const out: Record<string, TargetGroupCounters> = {};
+    for (const [arn, group] of this.groups) out[arn] = group.counters;
+    return out;
   }
 
   /** Where a listener is bound ({ address, port }), by listener ARN; undefined when not bound. */

@@ -80,18 +80,23 @@ export class ListenerServer {
     return this.state;
   }
 
-  /** Binds; rejects with the listen error (EADDRINUSE, EACCES, ...). */
-  listen(): Promise<number> {
+  /**
+   * Binds; rejects with the listen error (EADDRINUSE, EACCES, ...). In a worker process `handle`
+   * is the socket the engine bound and shared (every worker accepts on it).
+   */
+  listen(handle?: object): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ host: this.address, port: this.configuredPort, exclusive: true }, () => {
+      const onListening = () => {
         this.server.off('error', onError);
         this.server.on('error', () => {});
         const port = (this.server.address() as { port: number }).port;
         this.state = { ...this.state, boundPort: port };
         resolve(port);
-      });
+      };
+      if (handle) this.server.listen(handle, onListening);
+      else this.server.listen({ host: this.address, port: this.configuredPort, exclusive: true }, onListening);
     });
   }
 

@@ -38,6 +38,13 @@ export interface EngineOptions {
   cookieSecret?: Buffer;
   /** Maximum concurrent connections to one target (default 512). */
   maxConnectionsPerTarget?: number;
+  /**
+   * Worker processes that serve requests (default 0). 0 serves them in this process's event loop;
+   * N >= 1 forks N worker processes that all accept on each listener's socket, while binding,
+   * health checks, draining decisions and counters stay in this process (worker-pool.ts).
+   * `random` and `now` are not carried to workers.
+   */
+  workers?: number;
 }
 
 export interface ResolvedEngineOptions {
@@ -47,6 +54,11 @@ export interface ResolvedEngineOptions {
   onAccessLog: ((entry: AccessLogEntry) => void) | undefined;
   cookieSecret: Buffer;
   maxConnectionsPerTarget: number;
+  workers: number;
+  /** Whether targets are health-checked here (false in a worker process: the engine checks and pushes states). */
+  healthChecks: boolean;
+  /** Called when a target's health state changes (the worker pool pushes states to its workers). */
+  onHealthChange?: () => void;
   /** A configured number of seconds as timer milliseconds (at least 1). */
   ms(seconds: number): number;
 }
@@ -61,8 +73,14 @@ export function compileEngineOptions(options: EngineOptions = {}): ResolvedEngin
   if (!Number.isInteger(maxConnectionsPerTarget) || maxConnectionsPerTarget < 1) {
     throw new RangeError(`maxConnectionsPerTarget must be a positive integer, got ${options.maxConnectionsPerTarget}`);
   }
+  const workers = options.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+    throw new RangeError(`workers must be a whole number from 0 to 64, got ${options.workers}`);
+  }
   return {
     timeScale,
+    workers,
+    healthChecks: true,
     random: options.random ?? Math.random,
     now: options.now ?? (() => performance.now()),
     onAccessLog: options.onAccessLog,

@@ -53,7 +53,7 @@ export class TargetGroupRuntime {
         target.config = t;
       }
       if (used && !wasUsed) target.health.reset();
-      target.setHealthChecks(used && config.healthCheck.enabled ? config.healthCheck : undefined);
+      target.setHealthChecks(used && config.healthCheck.enabled && this.options.healthChecks ? config.healthCheck : undefined);
     }
     for (const [key, target] of this.targets) {
       if (!wanted.has(key)) this.deregister(target);
@@ -89,6 +89,7 @@ export class TargetGroupRuntime {
   }
 
   private healthChanged(target: TargetRuntime): void {
+    this.options.onHealthChange?.();
     if (target.health.state !== 'healthy') {
       target.slowStartSince = undefined;
       return;

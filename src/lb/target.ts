@@ -72,6 +72,15 @@ export class TargetRuntime {
     };
   }
 
+  /**
+   * Worker pool: the requests in flight in every worker (reported by them). Reaching 0 while
+   * draining completes the deregistration, as a local request ending does.
+   */
+  setOutstanding(n: number): void {
+    this.outstanding = n;
+    if (this.draining && n === 0) this.finishDrain();
+  }
+
   /** Starts (or restarts, when the settings changed) health checks; stops them when `hc` is undefined. */
   setHealthChecks(hc: HealthCheckConfig | undefined): void {
     const key = hc ? JSON.stringify(hc) + this.config.port : '';

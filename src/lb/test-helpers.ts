@@ -155,3 +155,14 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     await sleep(20);
   }
 }
+
+/**
+ * The engine modes end-to-end tests run in: requests served in the test's own process (0), and
+ * by two worker processes (the engine binds, checks health and drains; workers serve).
+ */
+export const LB_MODES = [0, 2] as const;
+
+/** A describe() title suffix naming the mode. */
+export function modeName(workers: number): string {
+  return workers === 0 ? '' : ` (${workers} worker processes)`;
+}
