@@ -64,7 +64,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     let metadata: MetadataServer | undefined;
     const drivers = agentOn ? await createDriverSet({ dataDir: opts.dataDir }) : undefined;
     // The Application Load Balancer: ELBv2 programs the data plane (lb/); BERTH_ELB_HOSTS_FILE names a hosts file to keep DNSNames in.
-    const elbv2 = createElbv2({ store, scope, engine: createLoadBalancerEngine(), hostsFile: process.env.BERTH_ELB_HOSTS_FILE || undefined, log });
+    const elbv2 = createElbv2({ store, scope, engine: createLoadBalancerEngine({ workers: opts.lbWorkers }), hostsFile: process.env.BERTH_ELB_HOSTS_FILE || undefined, log });
     // Services' tasks as targets of their target groups: registration, drain before stop, target health (scheduler/load-balancers.ts).
     const lbTargets = agentOn ? new LoadBalancerTargets({ store, registry: elbv2.ecsTargets, log }) : undefined;
     const agent = drivers

@@ -21,6 +21,11 @@ export interface BerthOptions {
   secretAccessKey?: string;
   /** SQLite durability: `FULL` fsyncs each commit (default), `NORMAL` does not. Default `BERTH_SYNC` or FULL. */
   synchronous?: 'FULL' | 'NORMAL' | string;
+  /**
+   * Worker processes serving the load balancers' requests, like nginx's worker_processes: 0 serves
+   * them in Berth's own event loop, N (1..64) in N processes. Default `BERTH_LB_WORKERS` or 0.
+   */
+  lbWorkers?: number | string;
 }
 
 /** Fully resolved options. */
@@ -31,6 +36,7 @@ export interface ResolvedBerthOptions {
   region: string;
   rootCredentials?: { accessKeyId: string; secretAccessKey: string };
   synchronous: 'FULL' | 'NORMAL';
+  lbWorkers: number;
 }
 
 /** Thrown for options a user got wrong; the CLI prints the message and exits 2. */
@@ -61,6 +67,11 @@ export function compileBerthOptions(o: BerthOptions = {}, env: NodeJS.ProcessEnv
     problems.push('BERTH_ACCESS_KEY_ID must be 16 to 128 upper-case letters and digits, like an AWS access key id.');
   }
   if (secretAccessKey !== undefined && secretAccessKey.length < 16) problems.push('BERTH_SECRET_ACCESS_KEY must be at least 16 characters.');
+  const lbWorkersRaw = o.lbWorkers ?? env.BERTH_LB_WORKERS ?? 0;
+  const lbWorkers = lbWorkersRaw === '' ? 0 : Number(lbWorkersRaw);
+  if (!Number.isInteger(lbWorkers) || lbWorkers < 0 || lbWorkers > 64) {
+    problems.push(`BERTH_LB_WORKERS must be a whole number from 0 to 64; got '${lbWorkersRaw}'.`);
+  }
   if (problems.length) throw new OptionsError(problems.join('\n'));
   return {
     host: o.host ?? env.BERTH_HOST ?? '127.0.0.1',
@@ -69,5 +80,6 @@ export function compileBerthOptions(o: BerthOptions = {}, env: NodeJS.ProcessEnv
     region,
     rootCredentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
     synchronous: synchronous as 'FULL' | 'NORMAL',
+    lbWorkers,
   };
 }

@@ -22,6 +22,8 @@ let engine: InProcessEngine | undefined;
 let accessLog: AccessLogEntry[] | undefined;
 let lastStats = '';
 let statsTimer: NodeJS.Timeout | undefined;
+/** The last apply: health states are applied after it, so they find the targets it created. */
+let applied: Promise<unknown> = Promise.resolve();
 
 // The engine went away (closed its end, exited, or was killed): so does the worker.
 process.on('disconnect', () => process.exit(0));
@@ -59,7 +61,7 @@ process.on('message', (msg: ToWorker, handle: unknown) => {
       if (handle && typeof handle === 'object') sockets.set(msg.key, handle);
       break;
     case 'apply':
-      engine!.apply(msg.snapshot).then(
+      applied = engine!.apply(msg.snapshot).then(
         (errors) => {
           // Counters first, so the engine's totals include everything before the reply.
           flushStats();
@@ -72,7 +74,7 @@ process.on('message', (msg: ToWorker, handle: unknown) => {
       );
       break;
     case 'health':
-      engine?.setTargetHealth(msg.groups);
+      void applied.then(() => engine?.setTargetHealth(msg.groups));
       break;
     case 'close':
       clearInterval(statsTimer);
