@@ -82,6 +82,21 @@ export function taskTargets(s: Pick<ServiceRecord, 'loadBalancers'>, task: TaskR
   return out;
 }
 
+/**
+ * The load balancers a task of `s` registers in: its task set's for a service of task sets
+ * (EXTERNAL, CODE_DEPLOY; none once the set is DRAINING or gone), the service's otherwise.
+ */
+export function loadBalancersOf(s: Pick<ServiceRecord, 'loadBalancers' | 'taskSets' | 'deploymentController'>, task: Pick<TaskRecord, 'startedBy'>): ServiceRecord['loadBalancers'] {
+  // A record without a controller (older or partial) is of the ECS controller.
+  if ((s.deploymentController?.type ?? 'ECS') === 'ECS') return s.loadBalancers;
+  const set = (s.taskSets ?? []).find((t) => t.id === task.startedBy);
+  return set && set.status !== 'DRAINING' ? set.loadBalancers : [];
+}
+
+/** Whether any task of `s` may have targets. */
+const hasTargetGroups = (s: ServiceRecord) =>
+  s.loadBalancers.some((lb) => lb.targetGroupArn) || ((s.deploymentController?.type ?? 'ECS') !== 'ECS' && (s.taskSets ?? []).some((t) => t.loadBalancers.some((lb) => lb.targetGroupArn)));
+
 /** ECS's events about targets. */
 export const targetEvents = {
   registered: (service: string, count: number, tgArn: string) => `(service ${service}) registered ${count} targets in (target-group ${tgArn})`,
@@ -154,12 +169,12 @@ export class LoadBalancerTargets {
     const desired = new Map<string, TaskTarget & { task: TaskRecord; service: ServiceRecord }>();
     const services = (store.prepare(`SELECT doc FROM ecs_services WHERE status IN ('ACTIVE', 'DRAINING')`).pluck().all() as string[])
       .map((d) => JSON.parse(d) as ServiceRecord)
-      .filter((s) => s.loadBalancers.some((lb) => lb.targetGroupArn));
+      .filter(hasTargetGroups);
     const tasksOf = store.prepare(`SELECT doc FROM ecs_tasks WHERE cluster_arn = ? AND service_name = ? AND last_status = 'RUNNING' AND desired_status = 'RUNNING'`).pluck();
     for (const s of services) {
       for (const doc of tasksOf.all(s.clusterArn, s.name) as string[]) {
         const task = JSON.parse(doc) as TaskRecord;
-        for (const t of taskTargets(s, task, group, registry.instanceId)) desired.set(keyOf(t), { ...t, task, service: s });
+        for (const t of taskTargets({ loadBalancers: loadBalancersOf(s, task) }, task, group, registry.instanceId)) desired.set(keyOf(t), { ...t, task, service: s });
       }
     }
     const owned = new Map(
@@ -266,14 +281,13 @@ export class LoadBalancerTargets {
    */
   observe(s: ServiceRecord, tasks: readonly TaskRecord[], healthChecked: (taskDefinitionArn: string) => boolean): { tasks: TaskRecord[]; health: Map<string, TargetHealthView> } {
     const health = new Map<string, TargetHealthView>();
-    if (!s.loadBalancers.some((lb) => lb.targetGroupArn)) return { tasks: [...tasks], health };
+    if (!hasTargetGroups(s)) return { tasks: [...tasks], health };
     const rows = this.options.store.prepare('SELECT target_group_arn AS targetGroupArn, id, port, container_port AS containerPort FROM ecs_lb_targets WHERE task_arn = ? AND deregistered = 0');
     const reports = new Map<string, ReturnType<EcsTargetRegistry['health']>>();
     const reportOf = (tg: string) => {
       if (!reports.has(tg)) reports.set(tg, this.options.registry.health(tg));
       return reports.get(tg);
     };
-    const wanted = s.loadBalancers.filter((lb) => lb.targetGroupArn).length;
     const out = tasks.map((t) => {
       // Replaced for failing its target health checks: a failed task for the circuit breaker, as ECS counts it.
       if (t.lastStatus === 'STOPPED' && t.stopCode === 'ServiceSchedulerInitiated' && t.stoppedReason?.startsWith('Task failed ELB health checks')) {
@@ -281,6 +295,7 @@ export class LoadBalancerTargets {
       }
       if (t.lastStatus !== 'RUNNING') return t;
       const registered = rows.all(t.taskArn) as { targetGroupArn: string; id: string; port: number; containerPort: number }[];
+      const wanted = loadBalancersOf(s, t).filter((lb) => lb.targetGroupArn).length;
       let view: TargetHealthView = { status: registered.length >= wanted ? 'HEALTHY' : 'UNKNOWN' };
       for (const r of registered) {
         const report = reportOf(r.targetGroupArn)?.get(`${r.id}:${r.port}`);

@@ -32,7 +32,8 @@ import { TagStore } from '../tagging/index.js';
 import { decideService, NO_THROTTLE, type ServiceActions, type ServiceInput, type TaskObservation } from './decide.js';
 import * as say from './events.js';
 import { WakeSignal, type WakeReason } from '../reconcile/index.js';
-import { targetEvents, type LoadBalancerTargets } from './load-balancers.js';
+import { loadBalancersOf, targetEvents, type LoadBalancerTargets } from './load-balancers.js';
+import { decideTaskSets } from './task-sets.js';
 
 /** The key a wake-up names a service by. */
 const serviceKey = (clusterArn: string, serviceName: string): string => `${clusterArn}|${serviceName}`;
@@ -144,7 +145,8 @@ export class ServiceScheduler {
       const deps = this.deps;
       const cluster = findCluster(deps, clusterArn);
       const s = cluster && findService(deps, cluster, arn);
-      if (!cluster || !s || s.status === 'INACTIVE' || s.deploymentController.type !== 'ECS') return false;
+      if (!cluster || !s || s.status === 'INACTIVE') return false;
+      if (s.deploymentController.type !== 'ECS') return this.reconcileTaskSets(cluster, s);
       const before = JSON.stringify(s);
       const now = deps.now();
       const tasks = readServiceTasks(deps, clusterArn, s);
@@ -196,6 +198,56 @@ export class ServiceScheduler {
     });
   }
 
+  /**
+   * One round for a service of task sets (EXTERNAL, CODE_DEPLOY): {@link decideTaskSets}, then the
+   * same stop, place, watch and event steps as a rolling round, and each task set's stabilityStatus.
+   */
+  private reconcileTaskSets(cluster: ClusterRecord, s: ServiceRecord): boolean {
+    const deps = this.deps;
+    const before = JSON.stringify(s);
+    const now = deps.now();
+    const tasks = readServiceTasks(deps, s.clusterArn, s);
+    const checked = healthCheckedLookup(deps);
+    const lb = this.options.loadBalancers?.observe(s, tasks, checked);
+    const seen = lb?.tasks ?? tasks;
+    // A task with target groups counts as healthy only once healthy in them (as for a rolling service with load balancers).
+    const byTask = new Map(seen.map((t) => [t.taskArn, t]));
+    const observed = serviceInput(s, seen, now.getTime(), undefined, checked).tasks.map((o) => {
+      const t = byTask.get(o.taskArn);
+      return lb && t && loadBalancersOf(s, t).some((x) => x.targetGroupArn) ? { ...o, healthChecked: true } : o;
+    });
+    const actions = decideTaskSets({
+      taskSets: s.taskSets,
+      tasks: observed,
+      healthCheckGracePeriodSeconds: s.healthCheckGracePeriodSeconds ?? 0,
+      throttle: s.scheduler?.throttle ?? { ...NO_THROTTLE },
+      now: now.getTime(),
+    });
+    const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
+    const events: string[] = [];
+    for (const { taskArn, reason } of actions.stop) {
+      const t = byArn.get(taskArn);
+      const failing = reason === 'unhealthy' ? lb?.health.get(taskArn)?.failing : undefined;
+      if (reason === 'unhealthy') events.push(failing ? targetEvents.unhealthy(s.name, failing.port, failing.targetGroupArn, failing.reason) : say.failedHealthChecksEvent(s.name, taskArn));
+      if (t) requestStop(deps, t, 'ServiceSchedulerInitiated', failing ? targetEvents.stoppedReason(failing.targetGroupArn) : say.stoppedReason(reason, t.startedBy ?? ''));
+    }
+    if (actions.stop.length) events.push(say.stoppedTasksEvent(s.name, actions.stop.map((x) => x.taskArn)));
+    const started = this.place(cluster, s, actions, now);
+    if (started.length) events.push(say.startedTasksEvent(s.name, started.map((t) => t.id)));
+    const at = now.toISOString();
+    s.taskSets = s.taskSets
+      .filter((t) => !actions.gone.includes(t.id))
+      .map((t) => (actions.stability[t.id] ? { ...t, stabilityStatus: actions.stability[t.id]!, stabilityStatusAt: at } : t));
+    const stopped = new Set(tasks.filter((t) => t.lastStatus === 'STOPPED').map((t) => t.taskArn));
+    const acknowledged = new Set([...(s.scheduler?.acknowledged ?? []), ...actions.acknowledge]);
+    const watch = [...tasks.filter((t) => !acknowledged.has(t.taskArn)).map((t) => t.taskArn), ...started.map((t) => t.taskArn)];
+    s.scheduler = { throttle: actions.throttle, acknowledged: [...acknowledged].filter((a) => stopped.has(a)), watch, healthy: stillHealthy(s, seen) };
+    appendEvents(s, events, now);
+    if (JSON.stringify(s) !== before) saveService(deps, s);
+    if (s.status === 'DRAINING') settleDrainingService(deps, s.clusterArn, s.name);
+    return actions.stop.length > 0 || started.length > 0;
+  }
+
   /** What Berth's host holds of the service under its placement constraints and its task definition's. */
   private room(s: ServiceRecord): ServiceRoom {
     let td: TaskDefinitionRecord | undefined;
@@ -207,11 +259,14 @@ export class ServiceScheduler {
     return serviceRoom(this.deps, s, td);
   }
 
-  /** Places `actions.place` tasks per deployment: RunTask's path, started by the deployment, in the service's group. */
-  private place(cluster: ClusterRecord, s: ServiceRecord, actions: ServiceActions, now: Date): TaskRecord[] {
+  /**
+   * Places `actions.place` tasks per deployment or task set: RunTask's path, started by the
+   * deployment's (task set's) id, in the service's group.
+   */
+  private place(cluster: ClusterRecord, s: ServiceRecord, actions: Pick<ServiceActions, 'place'>, now: Date): TaskRecord[] {
     const placed: TaskRecord[] = [];
     for (const [deploymentId, count] of Object.entries(actions.place)) {
-      const d = s.deployments.find((x) => x.id === deploymentId);
+      const d = [...s.deployments, ...s.taskSets].find((x) => x.id === deploymentId);
       if (!d) continue;
       const td = requireTaskDefinition(this.deps, d.taskDefinition);
       // propagateTags and enableECSManagedTags, as ECS tags the tasks a service starts.

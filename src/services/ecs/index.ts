@@ -12,6 +12,7 @@ import { serviceOperations } from './services.js';
 import { tagOperations } from './tags.js';
 import { taskDefinitionOperations } from './task-definitions.js';
 import { taskOperations } from './tasks.js';
+import { taskSetOperations } from './task-sets.js';
 
 export type { EcsDeps } from './deps.js';
 export { ecsMigrations } from './schema.js';
@@ -24,6 +25,20 @@ export { checkOverrides, newTask, requestStop, saveTask, type TaskRecord, type C
 export { TaskStatus, ContainerStatus, TaskDesiredStatus } from './lifecycle.js';
 export { serviceRoom, hostContainerInstanceId, type ServiceRoom } from './launch.js';
 export { serviceTaskTags, MANAGED_TAG_KEYS } from './tags.js';
+export {
+  codeDeployTaskSets,
+  computedDesiredCount,
+  checkScale,
+  addTaskSet,
+  setTaskSetScale,
+  makePrimaryTaskSet,
+  removeTaskSet,
+  rescaleTaskSets,
+  MAX_TASK_SETS,
+  type CodeDeployTaskSetInput,
+  type NewTaskSetInput,
+} from './task-sets.js';
+export { type TaskSetRecord, type LoadBalancer } from './services.js';
 export { StoppedTaskSweeper, purgeStoppedTasks, retentionFromEnv, RETENTION_ENV, type StoppedTaskRetention } from './retention.js';
 
 /** Options for {@link createEcsService}. */
@@ -52,6 +67,7 @@ export function createEcsService(opts: EcsServiceOptions): ServiceDefinition {
       ...taskDefinitionOperations(deps),
       ...serviceOperations(deps),
       ...taskOperations(deps),
+      ...taskSetOperations(deps),
     },
     validationError: invalidParameter,
     isReadOnly: (operation) => operation.startsWith('Describe') || operation.startsWith('List'),

@@ -5,12 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { paginate } from '../../pagination/index.js';
-import { clusterNameOf, lastSegment, serviceArn } from './arns.js';
+import { lastSegment, serviceArn } from './arns.js';
 import { requireActiveCluster, type ClusterRecord } from './clusters.js';
 import {
   compileDeploymentConfiguration,
   newDeployment,
-  newDeploymentId,
   replacePrimary,
   type DeploymentConfiguration,
   type DeploymentConfigurationInput,
@@ -36,6 +35,7 @@ import { PENDING_TASK_STATUSES, ServiceStatus } from './lifecycle.js';
 import { checkTargetGroups } from './load-balancers.js';
 import { checkTags, MAX_TAGS, tagsToWire, type WireTag } from './tags.js';
 import { requireTaskDefinition, type TaskDefinitionRecord } from './task-definition-records.js';
+import { addTaskSet, rescaleTaskSets, taskSetToWire } from './task-sets.js';
 
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 /** The most load balancers (target groups) one service may use. */
@@ -52,10 +52,13 @@ export interface LoadBalancer {
   advancedConfiguration?: unknown;
 }
 
-/** A CODE_DEPLOY service's task set (the service's PRIMARY set until CodeDeploy adds another). */
+/** A task set of an EXTERNAL or CODE_DEPLOY service (task-sets.ts); its tasks are started by its id. */
 export interface TaskSetRecord {
   id: string;
   taskSetArn: string;
+  /** CODE_DEPLOY when CodeDeploy (or CreateService of a CODE_DEPLOY service) made it; unset for EXTERNAL. */
+  startedBy?: string;
+  externalId?: string;
   status: 'PRIMARY' | 'ACTIVE' | 'DRAINING';
   taskDefinition: string;
   computedDesiredCount: number;
@@ -246,31 +249,6 @@ function checkGracePeriod(seconds: number | undefined): void {
   }
 }
 
-function newTaskSet(deps: EcsDeps, s: ServiceRecord, now: Date): TaskSetRecord {
-  const id = newDeploymentId();
-  const at = now.toISOString();
-  const cluster = clusterNameOf(s.clusterArn);
-  return {
-    id,
-    taskSetArn: `arn:aws:ecs:${deps.scope.region}:${deps.scope.accountId}:task-set/${cluster}/${s.name}/${id}`,
-    status: 'PRIMARY',
-    taskDefinition: s.taskDefinition!,
-    computedDesiredCount: s.desiredCount,
-    createdAt: at,
-    updatedAt: at,
-    launchType: s.launchType,
-    capacityProviderStrategy: s.launchType ? undefined : s.capacityProviderStrategy,
-    platformVersion: s.platformVersion,
-    platformFamily: s.platformFamily,
-    networkConfiguration: s.networkConfiguration,
-    loadBalancers: s.loadBalancers,
-    serviceRegistries: s.serviceRegistries,
-    scale: { value: 100, unit: 'PERCENT' },
-    stabilityStatus: 'STABILIZING',
-    stabilityStatusAt: at,
-  };
-}
-
 /** A new PRIMARY deployment of the service's current task definition, launch and network configuration. */
 export function deploymentFor(s: ServiceRecord, now: Date): DeploymentRecord {
   return newDeployment(
@@ -332,7 +310,7 @@ function toWire(deps: EcsDeps, s: ServiceRecord, withTags: boolean): Record<stri
     platformFamily: s.platformFamily,
     taskDefinition: s.taskDefinition,
     deploymentConfiguration: s.deploymentConfiguration,
-    taskSets: s.taskSets.length ? s.taskSets.map((t) => ({ ...t, serviceArn: s.arn, clusterArn: s.clusterArn, ...countsOf(counts.of(t.id)) })) : undefined,
+    taskSets: s.deploymentController.type === 'ECS' ? undefined : s.taskSets.map((t) => taskSetToWire(deps, s, t, counts.of, false)),
     deployments: s.deployments.map((d) => ({ ...d, ...countsOf(counts.of(d.id)) })),
     roleArn: s.roleArn,
     events: s.events,
@@ -511,7 +489,10 @@ export function serviceOperations(deps: EcsDeps) {
       // ECS reports a daemon's desiredCount as the container instances it runs on: Berth's one host, unless excluded.
       if (scheduling === 'DAEMON') s.desiredCount = Math.min(1, serviceRoom(deps, s, td).holds);
       if (controller === 'ECS') s.deployments = [deploymentFor(s, now)];
-      if (controller === 'CODE_DEPLOY') s.taskSets = [newTaskSet(deps, s, now)];
+      if (controller === 'CODE_DEPLOY' && td) {
+        // The first task set, as ECS makes it for a CODE_DEPLOY service: PRIMARY at 100%, started by CODE_DEPLOY.
+        addTaskSet(deps, cluster, s, { taskDefinition: td.taskDefinitionArn, startedBy: 'CODE_DEPLOY', launchType: s.launchType, capacityProviderStrategy: s.launchType ? undefined : s.capacityProviderStrategy, platformVersion: s.platformVersion, networkConfiguration: s.networkConfiguration, loadBalancers: s.loadBalancers, serviceRegistries: s.serviceRegistries, primary: true }, now);
+      }
       saveService(deps, s);
       deps.tags.clear(s.arn);
       deps.tags.put(s.arn, tags);
@@ -650,8 +631,9 @@ export function serviceOperations(deps: EcsDeps) {
       } else if (input.desiredCount !== undefined) {
         const at = now.toISOString();
         s.deployments = s.deployments.map((d) => (d.status === 'PRIMARY' ? { ...d, desiredCount: s.desiredCount, updatedAt: at } : d));
-        s.taskSets = s.taskSets.map((t) => (t.status === 'PRIMARY' ? { ...t, computedDesiredCount: s.desiredCount, updatedAt: at } : t));
       }
+      // Every task set follows the service's desiredCount at its own scale.
+      if (input.desiredCount !== undefined) rescaleTaskSets(s, now);
       saveService(deps, s);
       deps.onServiceChange?.({ clusterArn: s.clusterArn, serviceName: s.name });
       return { service: toWire(deps, s, false) };
