@@ -21,6 +21,7 @@ import type { Store } from '../state/index.js';
 import { GroupCommit } from './group-commit.js';
 import { createJsonProtocol } from './protocols/json.js';
 import { createQueryProtocol } from './protocols/query.js';
+import { createRestJsonProtocol } from './protocols/rest-json.js';
 import type { IncomingCall, OutgoingResponse, Protocol, ResolvedCall } from './protocols/protocol.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 import { hasSignature, verifySigV4, type SecretLookup } from './sigv4.js';
@@ -53,7 +54,12 @@ export class ApiServer {
 
   constructor(private readonly opts: ApiServerOptions) {
     this.maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
-    this.protocols = [createJsonProtocol(opts.services), createQueryProtocol(opts.services, { maxInflatedBytes: this.maxBody })];
+    // restJson before awsQuery: a call signed for a restJson service is restJson whatever its body.
+    this.protocols = [
+      createJsonProtocol(opts.services),
+      createRestJsonProtocol(opts.services),
+      createQueryProtocol(opts.services, { maxInflatedBytes: this.maxBody }),
+    ];
     this.commits = new GroupCommit(opts.store);
     this.server = http.createServer({ keepAliveTimeout: 60_000, requestTimeout: 120_000 }, (req, res) => this.onRequest(req, res));
   }
@@ -129,7 +135,7 @@ export class ApiServer {
       if (!hasSignature(call)) throw new MissingAuthenticationTokenError();
       const signer = await verifySigV4(call, this.opts.secrets);
       if (!protocol) {
-        throw new UnknownServiceError('The request does not name an AWS service operation Berth serves (no X-Amz-Target header, no Action parameter).');
+        throw new UnknownServiceError('The request does not name an AWS service operation Berth serves (no X-Amz-Target header, no Action parameter, not signed for a REST service).');
       }
       resolved = protocol.resolve(call, signer);
       const signingName = resolved.service.model.metadata.signingName ?? resolved.service.model.metadata.endpointPrefix;

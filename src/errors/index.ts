@@ -46,14 +46,20 @@ export class ServiceError extends BerthError {
   override readonly statusCode: number;
   override readonly fault: Fault;
   override readonly retryable: boolean;
+  /**
+   * The error shape's other modelled members (Lambda's TooManyRequestsException `Reason`,
+   * `retryAfterSeconds`), for protocols that send them (restJson); the message is not among them.
+   */
+  readonly members?: Readonly<Record<string, unknown>>;
 
   constructor(
     code: string,
     message: string,
-    options: BerthErrorOptions & { statusCode?: number; fault?: Fault; retryable?: boolean } = {},
+    options: BerthErrorOptions & { statusCode?: number; fault?: Fault; retryable?: boolean; members?: Record<string, unknown> } = {},
   ) {
     super(message, options);
     this.code = code;
+    this.members = options.members;
     this.statusCode = options.statusCode ?? (options.fault === 'server' ? 500 : 400);
     this.fault = options.fault ?? 'client';
     this.retryable = options.retryable ?? this.fault === 'server';
