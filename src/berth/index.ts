@@ -3,7 +3,7 @@
  * manager that owns them. Used by `berth up` and by the end-to-end tests.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDriverSet, MetadataServer, metadataPort, StatsSampler, TaskAgent } from '../agent/index.js';
 import { ApiServer } from '../api/index.js';
@@ -11,12 +11,13 @@ import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } fro
 import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
 import { createEcsService, StoppedTaskSweeper } from '../services/ecs/index.js';
 import { createElbv2 } from '../services/elbv2/index.js';
+import { createCodeDeployService } from '../services/codedeploy/index.js';
 import { createLoadBalancerEngine } from '../lb/index.js';
 import { createLogsService, createLogWriter, createRetentionSweeper } from '../services/logs/index.js';
 import { createSecretResolver, createSecretsManagerService } from '../services/secretsmanager/index.js';
 import { createParameterResolver, createSsmService } from '../services/ssm/index.js';
 import { LoadBalancerTargets, ServiceScheduler } from '../scheduler/index.js';
-import { Store } from '../state/index.js';
+import { lockDataDir, Store } from '../state/index.js';
 import { Manager } from './manager.js';
 
 export { Manager, type Runnable } from './manager.js';
@@ -51,7 +52,16 @@ function metadataKey(store: Store): Buffer {
 /** Starts Berth and resolves once the endpoint answers. */
 export async function startBerth(options: BerthOptions = {}, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<RunningBerth> {
   const opts = compileBerthOptions(options);
-  const store = Store.open(opts.dataDir, { synchronous: opts.synchronous });
+  // One Berth per data dir: a second one would run every task twice.
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const lock = await lockDataDir(opts.dataDir);
+  let store: Store;
+  try {
+    store = Store.open(opts.dataDir, { synchronous: opts.synchronous });
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
   try {
     const accountId = ensureAccountId(store);
     const stored = opts.rootCredentials ? { credentials: opts.rootCredentials, created: false } : ensureRootCredentials(opts.dataDir);
@@ -93,7 +103,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: (s) => scheduler?.wake(s), targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service],
+      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: (s) => scheduler?.wake(s), targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service, createCodeDeployService({ store, scope })],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
     });
@@ -110,7 +120,10 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     if (lbTargets) manager.add('lb-targets', lbTargets);
     if (drivers) manager.add('task-stats', new StatsSampler({ store, drivers, log }));
     const abort = new AbortController();
-    const done = manager.start(abort.signal).finally(() => store.close());
+    const done = manager.start(abort.signal).finally(async () => {
+      store.close();
+      await lock.release();
+    });
     await Promise.race([api.listening(), done]);
     const { port } = api.address();
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
@@ -131,6 +144,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     };
   } catch (err) {
     store.close();
+    await lock.release();
     throw err;
   }
 }

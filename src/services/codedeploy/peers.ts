@@ -1,0 +1,39 @@
+/**
+ * CodeDeploy's read-only view of ECS services and ELBv2 target groups and listeners, from the
+ * same store and inside the caller's transaction (so a deployment group is checked against
+ * what is committed at that moment).
+ */
+import type { Store } from '../../state/index.js';
+import { findCluster, findService, type EcsDeps } from '../ecs/index.js';
+import { Records as ElbRecords } from '../elbv2/records.js';
+import type { ArnScope } from './arns.js';
+import type { CodeDeployPeers } from './deps.js';
+
+/** Peers over `store`, in the ECS and ELBv2 of `scope`. */
+export function storePeers(store: Store, scope: ArnScope): CodeDeployPeers {
+  // Only the lookups' fields are needed; ECS's finders read nothing else of its deps.
+  const ecs = { store, scope } as unknown as EcsDeps;
+  const elb = new ElbRecords(store);
+  return {
+    ecsService(clusterName, serviceName) {
+      const cluster = findCluster(ecs, clusterName);
+      if (!cluster || cluster.status !== 'ACTIVE') return undefined;
+      const s = findService(ecs, cluster, serviceName);
+      if (!s) return undefined;
+      return {
+        arn: s.arn,
+        status: s.status,
+        deploymentControllerType: s.deploymentController.type,
+        targetGroupArns: s.loadBalancers.map((lb) => lb.targetGroupArn).filter((a): a is string => !!a),
+      };
+    },
+    targetGroupByName(name) {
+      const tg = elb.targetGroupByName(name);
+      return tg && { arn: tg.arn, name: tg.name };
+    },
+    listener(arn) {
+      const l = elb.listener(arn);
+      return l && { arn: l.arn, loadBalancerArn: l.loadBalancerArn };
+    },
+  };
+}
