@@ -108,3 +108,4 @@ export class Store {
 }
 
 export { GroupCommit, MAX_BATCH } from './group-commit.js';
+export { DataDirInUseError, lockDataDir, type DataDirLock } from './data-dir-lock.js';
