@@ -47,8 +47,8 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms: numb
 }
 
 /** Starts Berth and builds the load balancer described above, forwarding `benchPath`'s prefix to `backendPorts`. */
-export async function startBerthAlb(o: { backendPorts: [number, number]; pathPattern: string; cpuProfDir?: string }): Promise<BerthAlb> {
-  const env: NodeJS.ProcessEnv = { BERTH_AGENT: 'off', ...(o.cpuProfDir ? cpuProfileEnv(o.cpuProfDir, 'berth-lb') : {}) };
+export async function startBerthAlb(o: { backendPorts: [number, number]; pathPattern: string; cpuProfDir?: string; lbWorkers?: number }): Promise<BerthAlb> {
+  const env: NodeJS.ProcessEnv = { BERTH_AGENT: 'off', BERTH_LB_WORKERS: String(o.lbWorkers ?? 0), ...(o.cpuProfDir ? cpuProfileEnv(o.cpuProfDir, 'berth-lb') : {}) };
   const managed = await startManagedBerth({ env });
   const { berth } = managed;
   const elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });

@@ -88,13 +88,15 @@ async function measure(opts: ResolvedLbBenchOptions, wrkBin: string, script: str
   return { result, proxy: pids.proxy && p0 ? cores(p0, treeCpu(pids.proxy)) : undefined, backend: cores(b0, treeCpu(pids.backend)) };
 }
 
-const LABELS: Record<TargetName, string> = {
+const labels = (n: number): Record<TargetName, string> => ({
   direct: 'the backend itself',
   nginx: 'nginx, worker_processes 1',
   'nginx-auto': `nginx, worker_processes auto (${os.cpus().length})`,
   'node-proxy': 'minimal node:http + undici proxy',
-  berth: "Berth's ALB: path rule + weighted forward 50/50",
-};
+  berth: "Berth's ALB: path rule + weighted forward 50/50, in Berth's event loop",
+  'nginx-n': `nginx, worker_processes ${n}`,
+  'berth-n': `Berth's ALB as above, BERTH_LB_WORKERS=${n} (${n} worker processes)`,
+});
 
 async function main(): Promise<number> {
   const parsed = parseLbBenchArgs(process.argv.slice(2), process.env);
@@ -103,6 +105,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const opts = compileLbBenchOptions(parsed);
+  const LABELS = labels(opts.lbWorkers);
 
   const wrkBin = onPath('wrk');
   const nginxBin = findNginx();
@@ -145,8 +148,8 @@ async function main(): Promise<number> {
     if (target === 'direct') {
       await verify(target, '127.0.0.1', backendPorts[0], ['200 ok a']);
       record(target, await measure(opts, wrkBin!, script, `http://127.0.0.1:${backendPorts[0]}${BENCH_PATH}`, { backend: backend.pid }));
-    } else if (target === 'nginx' || target === 'nginx-auto') {
-      const workers = target === 'nginx' ? 1 : 'auto';
+    } else if (target === 'nginx' || target === 'nginx-auto' || target === 'nginx-n') {
+      const workers = target === 'nginx' ? 1 : target === 'nginx-n' ? opts.lbWorkers : 'auto';
       const nginx = await startNginx(nginxBin!, { prefix: path.join(dir, target), workers, backendPorts, keepalive: upstreamKeepalive(opts) });
       try {
         say(`  nginx: pid ${nginx.process.pid}, 127.0.0.1:${nginx.port}, worker_processes ${workers}, upstream keepalive ${upstreamKeepalive(opts)}`);
@@ -169,9 +172,10 @@ async function main(): Promise<number> {
       }
     } else {
       const t0 = performance.now();
-      const alb = await startBerthAlb({ backendPorts, pathPattern: PATH_PATTERN, cpuProfDir: opts.cpuProfDir });
+      const lbWorkers = target === 'berth-n' ? opts.lbWorkers : 0;
+      const alb = await startBerthAlb({ backendPorts, pathPattern: PATH_PATTERN, cpuProfDir: opts.cpuProfDir, lbWorkers });
       try {
-        say(`  Berth: pid ${alb.pid}; load balancer ${alb.dnsName} at ${alb.address}:${alb.port}; targets healthy after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        say(`  Berth: pid ${alb.pid} (CPU counted with its load balancer workers: ${lbWorkers}); load balancer ${alb.dnsName} at ${alb.address}:${alb.port}; targets healthy after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         await verify(target, alb.address, alb.port, ['200 ok a', '200 ok b']);
         record(target, await measure(opts, wrkBin!, script, `http://${alb.address}:${alb.port}${BENCH_PATH}`, { proxy: alb.pid, backend: backend.pid }));
       } finally {
@@ -183,9 +187,10 @@ async function main(): Promise<number> {
 
   say(`\nload average at end ${loadavg()} (other work on the host skews the figures; wrk, the proxy and the backend share the host's ${os.cpus().length} CPUs)`);
   say('\n=== Results ===');
-  const { text, met } = formatReport(rows);
+  const { text, met, metN } = formatReport(rows, opts.lbWorkers);
   say(text);
   if (met !== undefined) say(`\nBar "Berth's load balancer at least ${BAR}x nginx's throughput (worker_processes 1)": ${met ? 'MET' : 'NOT MET'}`);
+  if (metN !== undefined) say(`Bar with ${opts.lbWorkers} workers each (berth-n / nginx-n): ${metN ? 'MET' : 'NOT MET'}`);
   disarm();
   const errors = rows.reduce((n, r) => n + r.result.non2xx + r.result.socketErrors, 0);
   if (errors > 0) say(`\n${errors} errors (non-2xx responses or socket errors): the figures are not trustworthy.`);

@@ -5,7 +5,9 @@
 import { checkPositive, forEachFlag, numberOrUndefined } from '../shared/options.js';
 
 /** The targets wrk is pointed at, in the order they run. */
-export const ALL_TARGETS = ['direct', 'nginx', 'nginx-auto', 'node-proxy', 'berth'] as const;
+export const ALL_TARGETS = ['direct', 'nginx', 'nginx-auto', 'node-proxy', 'berth', 'nginx-n', 'berth-n'] as const;
+/** The targets that run only with --lb-workers N: nginx with worker_processes N, Berth with N load balancer workers. */
+export const WORKER_TARGETS: readonly TargetName[] = ['nginx-n', 'berth-n'];
 export type TargetName = (typeof ALL_TARGETS)[number];
 
 /** What a user may set; every member has a documented default. */
@@ -26,6 +28,8 @@ export interface LbBenchOptions {
   timeoutS?: number;
   /** Write V8 CPU profiles of Berth and node-proxy into this directory (`--cpu-prof DIR`, `BENCH_CPU_PROF`). */
   cpuProfDir?: string;
+  /** Also measure nginx worker_processes N against Berth with BERTH_LB_WORKERS=N (`--lb-workers N`, `BENCH_LB_WORKERS`; default 0: not). */
+  lbWorkers?: number;
 }
 
 /** Options with every default applied. */
@@ -38,6 +42,7 @@ export interface ResolvedLbBenchOptions {
   targets: TargetName[];
   timeoutS: number;
   cpuProfDir?: string;
+  lbWorkers: number;
 }
 
 /** `--help` text. */
@@ -58,11 +63,15 @@ on each target, one after the other in one run. Needs wrk and nginx on PATH
                                                                       (BENCH_TARGETS, all)
   --timeout S           hard limit for the whole run                  (BENCH_TIMEOUT, 240)
   --cpu-prof DIR        write V8 CPU profiles of Berth and node-proxy (BENCH_CPU_PROF)
+  --lb-workers N        also nginx worker_processes N (nginx-n) against Berth with
+                        BERTH_LB_WORKERS=N (berth-n)                  (BENCH_LB_WORKERS, 0: not)
 
 nginx runs with worker_processes 1 (Berth's load balancer is one Node process: the primary
 ratio) and, for information, worker_processes auto (nginx-auto). node-proxy (for information) is
 the least a Node proxy on Berth's parts does (node:http + undici Pool, no rules, no headers added):
 the gap between it and nginx is Node's, between Berth and it Berth's own work.
+With --lb-workers N, Berth's load balancer serves requests in N worker processes (its API stays
+in the main process) and is compared with nginx worker_processes N: the same worker count.
 A quick run: npm run bench:lb -- --duration 3 --warmup 1
 `;
 
@@ -73,16 +82,22 @@ export function compileLbBenchOptions(o: LbBenchOptions): ResolvedLbBenchOptions
   checkPositive('--threads', o.threads, true);
   checkPositive('--backend-workers', o.backendWorkers, true);
   checkPositive('--timeout', o.timeoutS, false);
+  if (o.lbWorkers !== undefined && (!Number.isInteger(o.lbWorkers) || o.lbWorkers < 0 || o.lbWorkers > 64)) {
+    throw new Error(`--lb-workers must be a whole number from 0 to 64; got ${o.lbWorkers}`);
+  }
+  const lbWorkers = o.lbWorkers ?? 0;
   if (o.warmupS !== undefined && (!Number.isInteger(o.warmupS) || o.warmupS < 0)) {
     throw new Error(`--warmup must be a whole number of seconds, 0 or more; got ${o.warmupS}`);
   }
   const threads = o.threads ?? 2;
   const connections = o.connections ?? 32;
   if (connections < threads) throw new Error(`--connections (${connections}) must be at least --threads (${threads}): wrk gives each thread its share`);
-  const targets = (o.targets ?? [...ALL_TARGETS]).map((t) => t.trim()).filter((t) => t !== '');
+  const targets = (o.targets ?? ALL_TARGETS.filter((t) => lbWorkers > 0 || !WORKER_TARGETS.includes(t))).map((t) => t.trim()).filter((t) => t !== '');
   const unknown = targets.filter((t) => !(ALL_TARGETS as readonly string[]).includes(t));
   if (unknown.length) throw new Error(`--targets: unknown ${unknown.join(', ')} (known: ${ALL_TARGETS.join(', ')})`);
   if (targets.length === 0) throw new Error('--targets names no target');
+  const needN = targets.filter((t) => (WORKER_TARGETS as readonly string[]).includes(t));
+  if (needN.length && lbWorkers === 0) throw new Error(`--targets ${needN.join(', ')} need --lb-workers N`);
   return {
     durationS: o.durationS ?? 10,
     warmupS: o.warmupS ?? 2,
@@ -92,6 +107,7 @@ export function compileLbBenchOptions(o: LbBenchOptions): ResolvedLbBenchOptions
     targets: ALL_TARGETS.filter((t) => targets.includes(t)),
     timeoutS: o.timeoutS ?? 240,
     cpuProfDir: o.cpuProfDir || undefined,
+    lbWorkers,
   };
 }
 
@@ -108,6 +124,7 @@ export function parseLbBenchArgs(argv: string[], env: NodeJS.ProcessEnv): LbBenc
     targets: list(env.BENCH_TARGETS),
     timeoutS: num(env.BENCH_TIMEOUT),
     cpuProfDir: env.BENCH_CPU_PROF,
+    lbWorkers: num(env.BENCH_LB_WORKERS),
   };
   const known = forEachFlag(argv, USAGE, (flag, value) => {
     switch (flag) {
@@ -119,6 +136,7 @@ export function parseLbBenchArgs(argv: string[], env: NodeJS.ProcessEnv): LbBenc
       case '--targets': o.targets = list(value()) ?? []; break;
       case '--timeout': o.timeoutS = num(value()); break;
       case '--cpu-prof': o.cpuProfDir = value(); break;
+      case '--lb-workers': o.lbWorkers = num(value()); break;
       default:
         return false;
     }

@@ -21,8 +21,12 @@ export interface Row {
 const perReq = (cores: number, r: Row) => (cores * 1e6) / r.result.rps;
 const errors = (r: WrkResult) => r.non2xx + r.socketErrors;
 
-/** Formats the figures, the ratios of Berth against each other target, and whether the bar is met. */
-export function formatReport(rows: Row[]): { text: string; met: boolean | undefined } {
+/**
+ * Formats the figures, the ratios of Berth against each other target, and whether the bar is met:
+ * `met` for Berth in its event loop against nginx worker_processes 1, `metN` for Berth with N
+ * load balancer workers against nginx worker_processes N (--lb-workers N).
+ */
+export function formatReport(rows: Row[], lbWorkers = 0): { text: string; met: boolean | undefined; metN: boolean | undefined } {
   const figures = table(
     ['target', 'what', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'sock err', 'proxy cores', 'proxy µs/req user+sys', 'backend cores'],
     rows.map((r) => [
@@ -41,17 +45,21 @@ export function formatReport(rows: Row[]): { text: string; met: boolean | undefi
       r.backend ? fmt(r.backend.user + r.backend.sys, 2) : '-',
     ]),
   );
-  const berth = rows.find((r) => r.target === 'berth');
   let met: boolean | undefined;
+  let metN: boolean | undefined;
   const ratios: string[][] = [];
-  if (berth) {
-    for (const ref of rows.filter((r) => r.target !== 'berth')) {
+  for (const [name, barRef] of [['berth', 'nginx'], ['berth-n', 'nginx-n']] as const) {
+    const berth = rows.find((r) => r.target === name);
+    if (!berth) continue;
+    const refs = name === 'berth' ? rows.filter((r) => r.target !== 'berth' && r.target !== 'berth-n') : rows.filter((r) => r.target === 'nginx-n' || r.target === 'nginx' || r.target === 'berth');
+    for (const ref of refs) {
       const ratio = berth.result.rps / ref.result.rps;
-      const bar = ref.target === 'nginx';
+      const bar = ref.target === barRef;
       const ok = ratio >= BAR && errors(berth.result) === 0 && errors(ref.result) === 0;
-      if (bar) met = ok;
+      if (bar && name === 'berth') met = ok;
+      if (bar && name === 'berth-n') metN = ok;
       ratios.push([
-        `berth / ${ref.target}`,
+        `${name} / ${ref.target}`,
         `${fmt(berth.result.rps, 0)} / ${fmt(ref.result.rps, 0)}`,
         `${fmt(ratio, 2)}x`,
         `${fmt(berth.result.p50Ms / ref.result.p50Ms, 2)}x`,
@@ -61,7 +69,7 @@ export function formatReport(rows: Row[]): { text: string; met: boolean | undefi
     }
   }
   const ratioTable = ratios.length
-    ? table(['ratio', 'req/s', 'throughput', 'p50 (higher is slower)', 'p99 (higher is slower)', `bar >= ${BAR}x nginx (1 worker)`], ratios, 1)
+    ? table(['ratio', 'req/s', 'throughput', 'p50 (higher is slower)', 'p99 (higher is slower)', `bar >= ${BAR}x nginx, same worker count${lbWorkers ? ` (1; n = ${lbWorkers})` : ''}`], ratios, 1)
     : '';
-  return { text: ratioTable ? `${figures}\n\n${ratioTable}` : figures, met };
+  return { text: ratioTable ? `${figures}\n\n${ratioTable}` : figures, met, metN };
 }
