@@ -137,6 +137,8 @@ export class Runner {
         }
       };
       if (this.stopped) kill('stop');
+      const first = child.pid ? rssMb(child.pid) : undefined;
+      if (first !== undefined) maxRss = first;
       const timer = setTimeout(() => kill('timeout'), fn.timeout * 1000);
       const watch = setInterval(() => {
         const rss = child.pid ? rssMb(child.pid) : undefined;
@@ -177,11 +179,13 @@ export class Runner {
         let functionError: string | undefined;
         const parsed = (() => {
           try {
-            return JSON.parse(outcome.trim().split('\n')[0]) as { ok: boolean; payload?: string; error?: object };
+            return JSON.parse(outcome.trim().split('\n')[0]) as { ok: boolean; payload?: string; error?: object; maxRssKb?: number };
           } catch {
             return undefined;
           }
         })();
+        // The runtime's own peak (getrusage) catches what the 100 ms watch missed in a short run.
+        if (typeof parsed?.maxRssKb === 'number') maxRss = Math.max(maxRss, parsed.maxRssKb / 1024);
         if (killedFor === 'timeout') {
           const secs = fn.timeout.toFixed(2);
           emit(`${new Date().toISOString()} ${requestId} Task timed out after ${secs} seconds`);

@@ -24,7 +24,7 @@ function errorPayload(err: unknown, type?: string) {
 }
 
 function finish(outcome: { ok: true; payload: string } | { ok: false; error: object }) {
-  writeSync(3, JSON.stringify(outcome) + '\n');
+  writeSync(3, JSON.stringify({ ...outcome, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
   process.exit(0);
 }
 
@@ -71,7 +71,7 @@ async function main() {
   const succeed = (value: unknown) => finish({ ok: true, payload: value === undefined ? 'null' : JSON.stringify(value) ?? 'null' });
   const fail = (err: unknown) => {
     const error = errorPayload(err);
-    console.error('Invoke Error', JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, stack: error.trace }));
+    console.error('Invoke Error \t' + JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, stack: error.trace }));
     finish({ ok: false, error });
   };
   const callback = (err: unknown, value?: unknown) => (err !== null && err !== undefined ? fail(err) : succeed(value));

@@ -5,9 +5,10 @@
  * Python runtime shapes them (errorMessage, errorType, requestId, stackTrace).
  */
 export const PYTHON_BOOTSTRAP = String.raw`
-import importlib, json, os, sys, time, traceback
+import importlib, json, os, resource, sys, time, traceback
 
 def finish(outcome):
+    outcome["maxRssKb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with os.fdopen(3, "w") as out:
         out.write(json.dumps(outcome) + "\n")
     sys.stdout.flush()
