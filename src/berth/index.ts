@@ -12,6 +12,7 @@ import { ensureAccountId, ensureRootCredentials, type Credentials } from '../ide
 import { createEcsService, StoppedTaskSweeper } from '../services/ecs/index.js';
 import { createElbv2 } from '../services/elbv2/index.js';
 import { createCodeDeployService } from '../services/codedeploy/index.js';
+import { createLambda } from '../services/lambda/index.js';
 import { createLoadBalancerEngine } from '../lb/index.js';
 import { createLogsService, createLogWriter, createRetentionSweeper } from '../services/logs/index.js';
 import { createSecretResolver, createSecretsManagerService } from '../services/secretsmanager/index.js';
@@ -75,6 +76,9 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const drivers = agentOn ? await createDriverSet({ dataDir: opts.dataDir }) : undefined;
     // The Application Load Balancer: ELBv2 programs the data plane (lb/); BERTH_ELB_HOSTS_FILE names a hosts file to keep DNSNames in.
     const elbv2 = createElbv2({ store, scope, engine: createLoadBalancerEngine({ workers: opts.lbWorkers }), hostsFile: process.env.BERTH_ELB_HOSTS_FILE || undefined, log });
+    // Lambda functions run as child processes; they reach Berth at its endpoint, known once the API listens.
+    let apiEndpoint: string | undefined;
+    const lambda = createLambda({ store, scope, dataDir: opts.dataDir, logWriter, credentials, endpoint: () => apiEndpoint, log });
     // Services' tasks as targets of their target groups: registration, drain before stop, target health (scheduler/load-balancers.ts).
     const lbTargets = agentOn ? new LoadBalancerTargets({ store, registry: elbv2.ecsTargets, log }) : undefined;
     const agent = drivers
@@ -103,13 +107,14 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: (s) => scheduler?.wake(s), targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service, createCodeDeployService({ store, scope })],
+      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: (s) => scheduler?.wake(s), targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service, createCodeDeployService({ store, scope }), lambda.service],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
     });
     const manager = new Manager();
     manager.add('api', api);
     manager.add('elbv2', elbv2.runnable);
+    manager.add('lambda', lambda.runnable);
     manager.add('logs-retention', createRetentionSweeper(store));
     // STOPPED tasks leave after an hour (BERTH_STOPPED_TASK_RETENTION_SECONDS), at most 100 per service.
     manager.add('stopped-task-retention', new StoppedTaskSweeper(store, { log }));
@@ -128,6 +133,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const { port } = api.address();
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
     const endpoint = `http://${host}:${port}`;
+    apiEndpoint = endpoint;
     writeFileSync(path.join(opts.dataDir, 'endpoint.json'), JSON.stringify({ endpoint, region: opts.region, pid: process.pid }) + '\n', { mode: 0o600 });
     return {
       endpoint,
