@@ -281,7 +281,7 @@ describe('ECS services through @aws-sdk/client-ecs', () => {
     assert.equal(service?.healthCheckGracePeriodSeconds, 30);
     await assert.rejects(ecs.send(new UpdateServiceCommand({ cluster: 'svc', service: 'bg', taskDefinition: webV2 })), {
       name: 'InvalidParameterException',
-      message: 'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Please use Code Deploy to trigger a new deployment.',
+      message: 'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
     });
     const scaled = await ecs.send(new UpdateServiceCommand({ cluster: 'svc', service: 'bg', desiredCount: 3 }));
     assert.equal(scaled.service?.taskSets?.[0].computedDesiredCount, 3);

@@ -189,6 +189,8 @@ export function settleDrainingService(deps: EcsDeps, clusterArn: string, service
   s.status = ServiceStatus.move(s.status, 'INACTIVE');
   const now = deps.now().toISOString();
   s.deployments = s.deployments.map((d) => ({ ...d, status: 'INACTIVE' as const, updatedAt: now }));
+  // Its task sets were DRAINING and have no task left: they are gone with it.
+  s.taskSets = [];
   saveService(deps, s);
 }
 
@@ -568,7 +570,7 @@ export function serviceOperations(deps: EcsDeps) {
           if (value === undefined) continue;
           throw invalidParameter(
             controller === 'CODE_DEPLOY'
-              ? `Unable to update ${what} on services with a CODE_DEPLOY deployment controller. Please use Code Deploy to trigger a new deployment.`
+              ? `Unable to update ${what} on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.`
               : `Unable to update ${what} on services with an EXTERNAL deployment controller. Use CreateTaskSet to deploy a new task set.`,
           );
         }
