@@ -140,8 +140,9 @@ describe('process driver specifics', () => {
     let [b, i, g] = await driver.statsMany([busy, idle, gone]);
     assert.ok(g instanceof Error && /CannotInspectContainerError: container gone is not running/.test(g.message), String(g));
     const deadline = Date.now() + 30_000;
-    // A loaded machine may give the spinner no tick in a short window: sample until it had one.
-    while (!(b instanceof Error) && b.cpuPercent === 0 && Date.now() < deadline) {
+    // A loaded machine may give the spinner no tick in a short window, or not have filled its buffer
+    // yet: sample until it has had a tick and holds the whole buffer.
+    while (!(b instanceof Error) && (b.cpuPercent === 0 || b.memoryBytes <= 64 << 20) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
       [b, i] = await driver.statsMany([busy, idle]);
     }
