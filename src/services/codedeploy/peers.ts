@@ -5,7 +5,7 @@
  */
 import type { Store } from '../../state/index.js';
 import { findCluster, findService, type EcsDeps } from '../ecs/index.js';
-import { Records as ElbRecords } from '../elbv2/records.js';
+import { elbv2Snapshot } from '../elbv2/index.js';
 import type { ArnScope } from './arns.js';
 import type { CodeDeployPeers } from './deps.js';
 
@@ -13,7 +13,6 @@ import type { CodeDeployPeers } from './deps.js';
 export function storePeers(store: Store, scope: ArnScope): CodeDeployPeers {
   // Only the lookups' fields are needed; ECS's finders read nothing else of its deps.
   const ecs = { store, scope } as unknown as EcsDeps;
-  const elb = new ElbRecords(store);
   return {
     ecsService(clusterName, serviceName) {
       const cluster = findCluster(ecs, clusterName);
@@ -27,13 +26,16 @@ export function storePeers(store: Store, scope: ArnScope): CodeDeployPeers {
         targetGroupArns: s.loadBalancers.map((lb) => lb.targetGroupArn).filter((a): a is string => !!a),
       };
     },
+    // ELBv2's snapshot is its public read of the whole configuration; deployment groups change rarely.
     targetGroupByName(name) {
-      const tg = elb.targetGroupByName(name);
+      const tg = elbv2Snapshot(store).targetGroups.find((t) => t.name === name);
       return tg && { arn: tg.arn, name: tg.name };
     },
     listener(arn) {
-      const l = elb.listener(arn);
-      return l && { arn: l.arn, loadBalancerArn: l.loadBalancerArn };
+      for (const lb of elbv2Snapshot(store).loadBalancers) {
+        if (lb.listeners.some((l) => l.arn === arn)) return { arn, loadBalancerArn: lb.arn };
+      }
+      return undefined;
     },
   };
 }
