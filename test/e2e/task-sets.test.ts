@@ -179,7 +179,10 @@ describe('ECS task sets (EXTERNAL and CODE_DEPLOY controllers, process driver)',
       assert.equal(t.taskDefinitionArn, td['1']);
     }
 
-    v2 = (await ecs.send(new CreateTaskSetCommand({ cluster, service: 'ext', taskDefinition: td['2'], externalId: 'green-1', loadBalancers: lb(tg.b), scale: { value: 50, unit: 'PERCENT' } }))).taskSet!;
+    const v2Input = { cluster, service: 'ext', taskDefinition: td['2'], externalId: 'green-1', loadBalancers: lb(tg.b), scale: { value: 50, unit: 'PERCENT' as const }, clientToken: 'green-token-1' };
+    v2 = (await ecs.send(new CreateTaskSetCommand(v2Input))).taskSet!;
+    const retried = (await ecs.send(new CreateTaskSetCommand(v2Input))).taskSet!;
+    assert.equal(retried.id, v2.id, 'a retry with the same clientToken gets the same task set');
     assert.equal(v2.status, 'ACTIVE');
     assert.equal(v2.computedDesiredCount, 1);
     await until('v2 steady with 1 healthy target in group B', async () => ((await steady('ext', v2.id!, 1)) && (await healthyTargets(tg.b, 1))));

@@ -59,6 +59,8 @@ export interface TaskSetRecord {
   /** CODE_DEPLOY when CodeDeploy (or CreateService of a CODE_DEPLOY service) made it; unset for EXTERNAL. */
   startedBy?: string;
   externalId?: string;
+  /** CreateTaskSet's clientToken, for idempotent retries (never on the wire). */
+  clientToken?: string;
   status: 'PRIMARY' | 'ACTIVE' | 'DRAINING';
   taskDefinition: string;
   computedDesiredCount: number;

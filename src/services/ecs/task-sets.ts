@@ -208,8 +208,9 @@ export function taskSetCounts(deps: EcsDeps, s: Pick<ServiceRecord, 'clusterArn'
 /** A task set in ECS's wire form. */
 export function taskSetToWire(deps: EcsDeps, s: ServiceRecord, t: TaskSetRecord, counts: (id: string) => { running: number; pending: number }, withTags: boolean): Record<string, unknown> {
   const c = counts(t.id);
+  const { clientToken: _token, ...wire } = t;
   return {
-    ...t,
+    ...wire,
     serviceArn: s.arn,
     clusterArn: s.clusterArn,
     runningCount: c.running,
@@ -309,7 +310,17 @@ export function taskSetOperations(deps: EcsDeps) {
   return {
     CreateTaskSet(input: CreateTaskSetInput) {
       const { cluster, s } = external(input.cluster, input.service);
+      if (input.clientToken !== undefined && !/^[\x21-\x7e]{1,36}$/.test(input.clientToken)) {
+        throw invalidParameter('clientToken must be 1 to 36 ASCII characters in the range 33-126.');
+      }
+      // A retry with the same clientToken gets the task set the first call made.
+      const made = input.clientToken === undefined ? undefined : s.taskSets.find((t) => t.clientToken === input.clientToken);
+      if (made) return { taskSet: taskSetToWire(deps, s, made, taskSetCounts(deps, s), true) };
       const set = addTaskSet(deps, cluster, s, input, deps.now());
+      if (input.clientToken !== undefined) {
+        set.clientToken = input.clientToken;
+        s.taskSets = s.taskSets.map((t) => (t.id === set.id ? set : t));
+      }
       commit(deps, s);
       return { taskSet: taskSetToWire(deps, s, set, taskSetCounts(deps, s), true) };
     },
