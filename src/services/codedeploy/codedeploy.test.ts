@@ -150,7 +150,7 @@ describe('CodeDeploy ECS deployment groups', () => {
       [pair({ prodTrafficRoute: { listenerArns: [f.prodListener.replace(/\/[0-9a-f]+$/, '/0000000000000000')] } }), 'InvalidTargetGroupPairException', /does not exist/],
       [pair({ testTrafficRoute: { listenerArns: [f.prodListener] } }), 'InvalidTargetGroupPairException', /test listener must differ/],
       [{ blueGreenDeploymentConfiguration: { terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: 2881 } } }, 'InvalidBlueGreenDeploymentConfigurationException', /between 0 and 2880/],
-      [{ blueGreenDeploymentConfiguration: { deploymentReadyOption: { actionOnTimeout: 'CONTINUE_DEPLOYMENT', waitTimeInMinutes: 5 } } }, 'InvalidBlueGreenDeploymentConfigurationException', /STOP_DEPLOYMENT/],
+      [{ blueGreenDeploymentConfiguration: { deploymentReadyOption: { actionOnTimeout: 'CONTINUE_DEPLOYMENT', waitTimeInMinutes: 5 } } }, 'InvalidBlueGreenDeploymentConfigurationException', /cannot be set to 'CONTINUE_DEPLOYMENT' when timeout is specified/],
       [{ blueGreenDeploymentConfiguration: { greenFleetProvisioningOption: { action: 'COPY_AUTO_SCALING_GROUP' } } }, 'InvalidBlueGreenDeploymentConfigurationException', /greenFleetProvisioningOption/],
       [{ autoRollbackConfiguration: { enabled: true, events: [] } }, 'InvalidAutoRollbackConfigException', /no events/],
       [{ alarmConfiguration: { enabled: true, alarms: [] } }, 'InvalidAlarmConfigException', /alarm list is empty/],

@@ -79,7 +79,8 @@ export function checkBlueGreen(b: GroupSettings['blueGreenDeploymentConfiguratio
   const ready = b?.deploymentReadyOption;
   const action = ready?.actionOnTimeout ?? 'CONTINUE_DEPLOYMENT';
   const wait = ready?.waitTimeInMinutes ?? 0;
-  if (action === 'CONTINUE_DEPLOYMENT' && wait !== 0) throw bad('waitTimeInMinutes applies only when actionOnTimeout is STOP_DEPLOYMENT.');
+  // AWS's own wording; a wait of 0 is the same as none.
+  if (action === 'CONTINUE_DEPLOYMENT' && wait !== 0) throw cdError('InvalidBlueGreenDeploymentConfigurationException', "Deployment ready action cannot be set to 'CONTINUE_DEPLOYMENT' when timeout is specified");
   if (wait < 0 || wait > MAX_WAIT_MINUTES) throw bad(`waitTimeInMinutes must be between 0 and ${MAX_WAIT_MINUTES}; got ${wait}.`);
   const term = b?.terminateBlueInstancesOnDeploymentSuccess;
   const termAction = term?.action ?? 'TERMINATE';
