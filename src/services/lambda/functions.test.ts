@@ -69,6 +69,8 @@ describe('CreateFunction', () => {
     await h.fails('CreateFunction', { ...base, Code: { S3Bucket: 'bucket', S3Key: 'key.zip' } }, 'InvalidParameterValueException', /ZipFile only/);
     await h.fails('CreateFunction', { ...base, Code: {} }, 'InvalidParameterValueException', /source for function code/);
     await h.fails('CreateFunction', { ...base, Publish: true }, 'InvalidParameterValueException', /does not publish function versions/);
+    await h.fails('CreateFunction', { ...base, Layers: ['arn:aws:lambda:us-east-1:123456789012:layer:deps:1'] }, 'InvalidParameterValueException', /does not support Layers/);
+    await h.fails('CreateFunction', { ...base, DeadLetterConfig: { TargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq' }, VpcConfig: { SubnetIds: ['subnet-1'] } }, 'InvalidParameterValueException', /does not support DeadLetterConfig, VpcConfig/);
     await h.fails('CreateFunction', { ...base, FunctionName: 'has space' }, 'ValidationException');
     await h.fails('CreateFunction', { ...base, FunctionName: 'x'.repeat(65) }, 'InvalidParameterValueException', /longer than 64/);
     assert.deepEqual((await h.call('ListFunctions', {})).Functions, []);

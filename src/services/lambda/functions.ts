@@ -24,6 +24,13 @@ export const MAX_ENV_BYTES = 4096;
 export const LIST_PAGE_MAX = 50;
 
 interface ConfigInput {
+  Layers?: string[];
+  FileSystemConfigs?: unknown[];
+  ImageConfig?: unknown;
+  CodeSigningConfigArn?: string;
+  DeadLetterConfig?: { TargetArn?: string };
+  VpcConfig?: { SubnetIds?: string[]; SecurityGroupIds?: string[] };
+  SnapStart?: { ApplyOn?: string };
   Role?: string;
   Handler?: string;
   Description?: string;
@@ -35,8 +42,25 @@ interface ConfigInput {
 
 const ROLE = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-/]+$/;
 
+/**
+ * Settings that would change what the function does or can reach, which Berth does not provide:
+ * refused rather than stored and ignored.
+ */
+function refuseUnbuilt(c: ConfigInput): void {
+  const unbuilt: string[] = [];
+  if (c.Layers?.length) unbuilt.push('Layers');
+  if (c.FileSystemConfigs?.length) unbuilt.push('FileSystemConfigs');
+  if (c.ImageConfig !== undefined) unbuilt.push('ImageConfig');
+  if (c.CodeSigningConfigArn !== undefined) unbuilt.push('CodeSigningConfigArn');
+  if (c.DeadLetterConfig?.TargetArn) unbuilt.push('DeadLetterConfig');
+  if (c.VpcConfig?.SubnetIds?.length || c.VpcConfig?.SecurityGroupIds?.length) unbuilt.push('VpcConfig');
+  if (c.SnapStart?.ApplyOn && c.SnapStart.ApplyOn !== 'None') unbuilt.push('SnapStart');
+  if (unbuilt.length) throw invalidParameter(`Berth does not support ${unbuilt.join(', ')} for Lambda functions: functions run on this machine with their .zip code only.`);
+}
+
 /** Checks the configuration members Lambda checks beyond the model. */
 function checkConfig(c: ConfigInput): void {
+  refuseUnbuilt(c);
   const problems: string[] = [];
   if (c.Role !== undefined && !ROLE.test(c.Role)) problems.push(`Value '${c.Role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+`);
   if (c.Timeout !== undefined && c.Timeout > MAX_TIMEOUT) problems.push(`Value '${c.Timeout}' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to ${MAX_TIMEOUT}`);
