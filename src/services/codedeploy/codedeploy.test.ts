@@ -160,6 +160,7 @@ describe('CodeDeploy ECS deployment groups', () => {
     ];
     for (const [over, code, message] of cases) await h.fails('CreateDeploymentGroup', h.groupInput(f, over), code, message);
     await h.fails('CreateDeploymentGroup', { ...h.groupInput(f), serviceRoleArn: undefined }, 'RoleRequiredException', /serviceRoleArn/);
+    await h.fails('CreateDeploymentGroup', { ...h.groupInput(f), serviceRoleArn: undefined, deploymentGroupName: undefined }, 'ValidationException', /^2 validation errors detected/);
     assert.deepEqual((await h.call('ListDeploymentGroups', { applicationName: 'app' })).deploymentGroups, []);
     // One ECS service belongs to one deployment group.
     await h.call('CreateDeploymentGroup', h.groupInput(f));
@@ -192,8 +193,10 @@ describe('CodeDeploy ECS deployment groups', () => {
     await h.call('UpdateApplication', { applicationName: 'app', newApplicationName: 'shop' });
     assert.deepEqual((await h.call('ListDeploymentGroups', { applicationName: 'shop' })).deploymentGroups, ['prod']);
     assert.deepEqual((await h.call('ListTagsForResource', { ResourceArn: 'arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:shop/prod' })).Tags, [{ Key: 'k', Value: 'v' }]);
+    await h.call('DeleteDeploymentGroup', { applicationName: 'shop', deploymentGroupName: 'ghost' });
     await h.call('DeleteApplication', { applicationName: 'shop' });
     await h.fails('ListDeploymentGroups', { applicationName: 'shop' }, 'ApplicationDoesNotExistException');
+    await h.call('DeleteDeploymentGroup', { applicationName: 'shop', deploymentGroupName: 'prod' });
     await h.call('DeleteDeploymentConfig', { deploymentConfigName: 'lin' });
   });
 });

@@ -164,10 +164,11 @@ export function deploymentGroupOperations(deps: CodeDeployDeps): Record<string, 
     },
 
     DeleteDeploymentGroup(input: { applicationName: string; deploymentGroupName: string }) {
-      const app = requireApplication(deps, input.applicationName);
-      // Deleting a group that is not there succeeds, as on AWS.
-      const g = records.group(app.applicationId, input.deploymentGroupName);
-      if (g) {
+      // Deleting a group that is not there (or of an application that is not) succeeds: the
+      // model gives DeleteDeploymentGroup no "does not exist" error.
+      const app = records.application(input.applicationName);
+      const g = app && records.group(app.applicationId, input.deploymentGroupName);
+      if (app && g) {
         deps.tags.clear(deploymentGroupArn(deps.scope, app.applicationName, g.deploymentGroupName));
         records.deleteGroup(g.deploymentGroupId);
       }
