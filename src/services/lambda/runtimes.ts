@@ -18,19 +18,23 @@ export interface RuntimeCommand {
   command: string;
 }
 
-const versionCache = new Map<string, string | undefined>();
+const versionCache = new Map<string, { version: string; executable: string } | undefined>();
 
-/** The `major.minor` of a Python interpreter, or undefined when it does not run. */
-function pythonVersion(cmd: string): string | undefined {
+/**
+ * The `major.minor` of a Python interpreter and the real executable behind it (a pyenv shim is a
+ * shell script that costs ~200 ms a start), or undefined when it does not run.
+ */
+function pythonVersion(cmd: string): { version: string; executable: string } | undefined {
   if (versionCache.has(cmd)) return versionCache.get(cmd);
-  let version: string | undefined;
+  let found: { version: string; executable: string } | undefined;
   try {
-    version = execFileSync(cmd, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const [version, executable] = execFileSync(cmd, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2]); print(sys.executable)'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    found = { version, executable: executable || cmd };
   } catch {
-    version = undefined;
+    found = undefined;
   }
-  versionCache.set(cmd, version);
-  return version;
+  versionCache.set(cmd, found);
+  return found;
 }
 
 /** The executable `name` on PATH, if any. */
@@ -49,10 +53,12 @@ function onPath(name: string): string | undefined {
 
 /** The interpreter of `pythonX.Y` on this machine, if there is one: `pythonX.Y`, or `python3` of that version. */
 function findPython(version: string): string | undefined {
-  const exact = onPath(`python${version}`);
-  if (exact && pythonVersion(exact) === version) return exact;
-  const py3 = onPath('python3');
-  return py3 && pythonVersion(py3) === version ? py3 : undefined;
+  for (const name of [`python${version}`, 'python3']) {
+    const file = onPath(name);
+    const found = file ? pythonVersion(file) : undefined;
+    if (found?.version === version) return found.executable;
+  }
+  return undefined;
 }
 
 /** The runtimes this machine can run, for messages. */
