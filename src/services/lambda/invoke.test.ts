@@ -1,5 +1,7 @@
 /** Invoke runs the function for real: payloads, errors, timeouts, memory, context and environment, logs. */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { harness, TEST_SCOPE, type Harness } from './test-support.js';
 
@@ -154,6 +156,15 @@ describe('Invoke (Node.js)', () => {
     await h.fails('Invoke', { FunctionName: 'ok' }, 'TooManyRequestsException', /Rate Exceeded/);
     assert.equal((await first).Payload, '1');
     assert.equal((await h.invoke('ok')).Payload, '1');
+  });
+
+  it('a function whose code folder is gone answers Runtime.ExitError instead of hanging', async () => {
+    const h = open();
+    await h.create('lost', { 'index.js': 'exports.handler = async () => 1;\n' });
+    rmSync(path.join(h.dataDir, 'lambda', 'functions', 'lost'), { recursive: true, force: true });
+    const out = await h.invoke('lost');
+    assert.equal(out.FunctionError, 'Unhandled');
+    assert.equal(JSON.parse(out.Payload).errorType, 'Runtime.ExitError');
   });
 
   it('an empty payload is the event {}', async () => {

@@ -130,6 +130,7 @@ export class Runner {
       let maxRss = 0;
       const kill = (why: typeof killedFor) => {
         killedFor ??= why;
+        if (child.pid === undefined) return;
         try {
           process.kill(-child.pid!, 'SIGKILL');
         } catch {
@@ -169,8 +170,10 @@ export class Runner {
       child.stdin!.end(JSON.stringify({ payload, requestId, invokedFunctionArn: fn.arn, deadlineMs: Date.now() + fn.timeout * 1000 }));
 
       let spawnError: Error | undefined;
-      child.on('error', (err) => (spawnError = err));
-      child.on('close', (code, signal) => {
+      let settled = false;
+      const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         clearInterval(watch);
         this.children.delete(child);
@@ -216,6 +219,12 @@ export class Runner {
           `REPORT RequestId: ${requestId}\tDuration: ${ms.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(ms))} ms\tMemory Size: ${fn.memorySize} MB\tMax Memory Used: ${Math.ceil(maxRss)} MB${status}\t`,
         );
         resolve({ payload: Buffer.from(body), functionError, logs: lines.join('\n') + '\n' });
+      };
+      child.on('close', settle);
+      // A process that never started (the interpreter went away) may not emit 'close'.
+      child.on('error', (err) => {
+        spawnError = err;
+        if (child.pid === undefined) settle(null, null);
       });
     });
   }
