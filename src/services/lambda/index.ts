@@ -42,10 +42,25 @@ export interface LambdaOptions {
   log?: (line: string) => void;
 }
 
+/** The outcome of {@link Lambda.invoke}. */
+export interface InvokeOutcome {
+  /** 200 (RequestResponse) or 202 (Event). */
+  statusCode: number;
+  /** The function's answer as JSON text (RequestResponse only). */
+  payload?: string;
+  /** `Unhandled` when the function failed. */
+  functionError?: string;
+}
+
 /** The Lambda service and the component that tidies code on start and ends invocations on stop. */
 export interface Lambda {
   service: ServiceDefinition;
   runnable: Runnable;
+  /**
+   * Other services' door (CodeDeploy's lifecycle hooks): invokes a function by name or ARN exactly
+   * as the Invoke operation does, throwing Lambda's errors (ResourceNotFoundException, ...).
+   */
+  invoke(functionName: string, event: unknown, type?: 'RequestResponse' | 'Event'): Promise<InvokeOutcome>;
 }
 
 /** Migrates the Lambda tables and builds the Lambda service. */
@@ -82,5 +97,14 @@ export function createLambda(opts: LambdaOptions): Lambda {
       runner.stop();
     },
   };
-  return { service, runnable };
+  const invoke = service.operations.Invoke;
+  const ctx = { requestId: 'internal', accountId: opts.scope.accountId, region: opts.scope.region, accessKeyId: opts.credentials?.accessKeyId ?? '' };
+  return {
+    service,
+    runnable,
+    async invoke(functionName, event, type = 'RequestResponse') {
+      const out = (await invoke({ FunctionName: functionName, InvocationType: type, Payload: Buffer.from(JSON.stringify(event ?? {})) }, ctx)) as { StatusCode: number; Payload?: Buffer; FunctionError?: string };
+      return { statusCode: out.StatusCode, payload: out.Payload?.toString('utf8'), functionError: out.FunctionError };
+    },
+  };
 }

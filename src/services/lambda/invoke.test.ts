@@ -167,6 +167,18 @@ describe('Invoke (Node.js)', () => {
     assert.equal(JSON.parse(out.Payload).errorType, 'Runtime.ExitError');
   });
 
+  it('other services invoke functions through Lambda.invoke, with Lambda errors', async () => {
+    const h = open();
+    await h.create('hook', { 'index.js': 'exports.handler = async (e) => { if (e.fail) throw new Error("no"); return { status: "Succeeded", id: e.LifecycleEventHookExecutionId }; };\n' });
+    const ok = await h.lambda.invoke('hook', { LifecycleEventHookExecutionId: 'abc' });
+    assert.deepEqual({ ...ok, payload: JSON.parse(ok.payload!) }, { statusCode: 200, payload: { status: 'Succeeded', id: 'abc' }, functionError: undefined });
+    const bad = await h.lambda.invoke(`arn:aws:lambda:us-east-1:${TEST_SCOPE.accountId}:function:hook`, { fail: true });
+    assert.equal(bad.functionError, 'Unhandled');
+    assert.equal((await h.lambda.invoke('hook', {}, 'Event')).statusCode, 202);
+    await assert.rejects(h.lambda.invoke('missing', {}), (e: any) => e.code === 'ResourceNotFoundException');
+    await until(() => h.logMessages('hook').filter((l) => l.startsWith('REPORT ')).length === 3, 'the Event invocation to finish');
+  });
+
   it('an empty payload is the event {}', async () => {
     const h = open();
     await h.create('empty', { 'index.js': 'exports.handler = async (e) => e;\n' });
