@@ -63,3 +63,24 @@ describe('decideTaskSets', () => {
     assert.equal(out.stability.a, 'STABILIZING');
   });
 });
+
+describe('loadBalancersOf (which target groups a task registers in)', async () => {
+  const { loadBalancersOf } = await import('./load-balancers.js');
+  const lb = (name: string) => [{ targetGroupArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`, containerName: 'app', containerPort: 8080 }];
+  const taskSet = (id: string, status: 'PRIMARY' | 'ACTIVE' | 'DRAINING', name: string) => ({ id, status, loadBalancers: lb(name) }) as never;
+  const service = (type: 'ECS' | 'EXTERNAL' | 'CODE_DEPLOY') => ({
+    deploymentController: { type },
+    loadBalancers: lb('service'),
+    taskSets: [taskSet('ecs-svc/1', 'PRIMARY', 'blue'), taskSet('ecs-svc/2', 'ACTIVE', 'green'), taskSet('ecs-svc/3', 'DRAINING', 'old')],
+  });
+  const names = (lbs: { targetGroupArn?: string }[]) => lbs.map((x) => x.targetGroupArn!.split('/')[1]);
+  it("a rolling service's task uses the service's", () => assert.deepEqual(names(loadBalancersOf(service('ECS'), { startedBy: 'ecs-svc/1' })), ['service']));
+  it("a task set's task uses its own task set's", () => {
+    assert.deepEqual(names(loadBalancersOf(service('EXTERNAL'), { startedBy: 'ecs-svc/1' })), ['blue']);
+    assert.deepEqual(names(loadBalancersOf(service('CODE_DEPLOY'), { startedBy: 'ecs-svc/2' })), ['green']);
+  });
+  it('a DRAINING or deleted task set has none (its targets are drained)', () => {
+    assert.deepEqual(loadBalancersOf(service('EXTERNAL'), { startedBy: 'ecs-svc/3' }), []);
+    assert.deepEqual(loadBalancersOf(service('EXTERNAL'), { startedBy: 'ecs-svc/9' }), []);
+  });
+});
