@@ -223,18 +223,20 @@ export function functionOperations(deps: LambdaDeps): Record<string, Operation> 
       if (input.DryRun) return configuration(f);
       const code = await storeCode(deps.root, f.name, zip);
       let updated: FunctionRecord | undefined;
+      let replaced = code.codeDir;
       try {
         updated = deps.store.transaction(() => {
           const now = findFunction(deps.store, f.name);
           if (!now) throw functionNotFound(f.arn);
           checkRevision(now, input.RevisionId);
+          replaced = now.codeDir;
           const next = { ...now, ...code, revisionId: randomUUID(), lastModified: lastModified(deps.now()) };
           updateFunction(deps.store, next);
           return next;
         });
       } finally {
         // Whichever upload is no longer named goes (a running invocation keeps its open files).
-        await removeCode(deps.root, f.name, updated ? f.codeDir : code.codeDir);
+        await removeCode(deps.root, f.name, updated ? replaced : code.codeDir);
       }
       return configuration(updated);
     }),
