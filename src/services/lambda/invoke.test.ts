@@ -179,6 +179,19 @@ describe('Invoke (Node.js)', () => {
     await until(() => h.logMessages('hook').filter((l) => l.startsWith('REPORT ')).length === 3, 'the Event invocation to finish');
   });
 
+  it('stopping Berth ends running invocations (their process group is killed)', async () => {
+    const h = open();
+    await h.create('long', { 'index.js': 'exports.handler = () => new Promise(() => setInterval(() => {}, 1000));\n' }, { Timeout: 600 });
+    const ac = new AbortController();
+    const running = h.lambda.runnable.start(ac.signal);
+    const pending = h.invoke('long');
+    ac.abort();
+    await running;
+    const out = await pending;
+    assert.equal(out.FunctionError, 'Unhandled');
+    assert.match(JSON.parse(out.Payload).errorMessage, /Runtime exited with error: signal: killed/);
+  });
+
   it('an empty payload is the event {}', async () => {
     const h = open();
     await h.create('empty', { 'index.js': 'exports.handler = async (e) => e;\n' });
