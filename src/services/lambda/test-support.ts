@@ -19,8 +19,16 @@ export const TEST_SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 /** A role ARN of that account. */
 export const TEST_ROLE = `arn:aws:iam::${TEST_SCOPE.accountId}:role/hook-role`;
 
-/** A .zip archive (deflated entries) of `files` (path -> content). */
-export function zipOf(files: Record<string, string | Buffer>): Buffer {
+/** Per-entry overrides for {@link zipOf}. */
+export interface ZipOptions {
+  /** Unix mode (type and permission bits) per entry name; default 0o100644, or 0o040755 for a name ending in `/`. */
+  modes?: Record<string, number>;
+  /** An uncompressed size the central directory claims for an entry instead of its real one. */
+  claimedSizes?: Record<string, number>;
+}
+
+/** A .zip archive (deflated entries) of `files` (path -> content; a name ending in `/` is a folder). */
+export function zipOf(files: Record<string, string | Buffer>, opts: ZipOptions = {}): Buffer {
   const locals: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
@@ -44,9 +52,10 @@ export function zipOf(files: Record<string, string | Buffer>): Buffer {
     entry.writeUInt16LE(8, 10);
     entry.writeUInt32LE(crc, 16);
     entry.writeUInt32LE(packed.length, 20);
-    entry.writeUInt32LE(data.length, 24);
+    entry.writeUInt32LE(opts.claimedSizes?.[name] ?? data.length, 24);
     entry.writeUInt16LE(nameBuf.length, 28);
-    entry.writeUInt32LE((0o100644 << 16) >>> 0, 38);
+    const mode = opts.modes?.[name] ?? (name.endsWith('/') ? 0o040755 : 0o100644);
+    entry.writeUInt32LE((mode << 16) >>> 0, 38);
     entry.writeUInt32LE(offset, 42);
     locals.push(local, nameBuf, packed);
     central.push(entry, nameBuf);
