@@ -9,7 +9,7 @@ import type { LbSnapshot, ListenerBindError, LoadBalancerEngine, TargetGroupCoun
 import { ListenerServer } from './listener.js';
 import { compileEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import type { EngineContext } from './request-handler.js';
-import { TargetGroupRuntime } from './target-group.js';
+import { syncTargetGroups, type TargetGroupRuntime } from './target-group.js';
 import { WorkerPoolEngine } from './worker-pool.js';
 import type { TargetHealthPush } from './worker-protocol.js';
 
@@ -61,31 +61,8 @@ export class InProcessEngine implements Engine {
 
   private async applyNow(snapshot: LbSnapshot): Promise<ListenerBindError[]> {
     if (this.closed) throw new Error('the load balancer engine is closed');
-    const used = new Set<string>();
-    for (const lb of snapshot.loadBalancers) {
-      for (const l of lb.listeners) {
-        for (const r of l.rules) {
-          for (const a of r.actions) if (a.type === 'forward') for (const g of a.targetGroups) used.add(g.arn);
-        }
-      }
-    }
     // Target groups first, so a new listener's first request finds its groups.
-    const present = new Set<string>();
-    for (const tg of snapshot.targetGroups) {
-      present.add(tg.arn);
-      let runtime = this.groups.get(tg.arn);
-      if (!runtime) {
-        runtime = new TargetGroupRuntime(tg, this.options);
-        this.groups.set(tg.arn, runtime);
-      }
-      runtime.update(tg, used.has(tg.arn));
-    }
-    for (const [arn, runtime] of this.groups) {
-      if (present.has(arn) || !runtime.present) continue;
-      runtime.remove(() => {
-        if (this.groups.get(arn) === runtime && !runtime.present) this.groups.delete(arn);
-      });
-    }
+    syncTargetGroups(this.groups, snapshot, this.options);
 
     const errors: ListenerBindError[] = [];
     const wanted = new Set<string>();

@@ -4,7 +4,7 @@
  * ones when none is healthy, ALB's fail-open; never draining or initial ones), the choice among
  * them (algorithm, slow start, stickiness), and its counters.
  */
-import type { TargetGroupConfig, TargetGroupCounters, TargetHealthReport } from './config.js';
+import type { LbSnapshot, TargetGroupConfig, TargetGroupCounters, TargetHealthReport } from './config.js';
 import { emptyCounters } from './counters.js';
 import type { ResolvedEngineOptions } from './options.js';
 import { chooseTarget, slowStartShare, type SelectionState } from './selection.js';
@@ -149,5 +149,36 @@ export class TargetGroupRuntime {
   async close(): Promise<void> {
     await Promise.all([...this.targets.values()].map((t) => t.close(true)));
     this.targets.clear();
+  }
+}
+
+/**
+ * Brings the engine's target groups (keyed by ARN) up to `snapshot`: new ones made, each updated
+ * with whether a listener's forward uses it (an unused group is not health checked), and ones the
+ * snapshot dropped removed once their targets have drained. Both engines (in-process and worker
+ * pool) keep their groups this way.
+ */
+export function syncTargetGroups(groups: Map<string, TargetGroupRuntime>, snapshot: LbSnapshot, options: ResolvedEngineOptions): void {
+  const used = new Set<string>();
+  for (const lb of snapshot.loadBalancers) {
+    for (const l of lb.listeners) {
+      for (const r of l.rules) for (const a of r.actions) if (a.type === 'forward') for (const g of a.targetGroups) used.add(g.arn);
+    }
+  }
+  const present = new Set<string>();
+  for (const tg of snapshot.targetGroups) {
+    present.add(tg.arn);
+    let runtime = groups.get(tg.arn);
+    if (!runtime) {
+      runtime = new TargetGroupRuntime(tg, options);
+      groups.set(tg.arn, runtime);
+    }
+    runtime.update(tg, used.has(tg.arn));
+  }
+  for (const [arn, runtime] of groups) {
+    if (present.has(arn) || !runtime.present) continue;
+    runtime.remove(() => {
+      if (groups.get(arn) === runtime && !runtime.present) groups.delete(arn);
+    });
   }
 }

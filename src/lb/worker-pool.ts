@@ -25,7 +25,7 @@ import type { LbSnapshot, ListenerBindError, TargetGroupCounters, TargetHealthRe
 import type { Engine, OutstandingByTarget } from './engine.js';
 import type { ResolvedEngineOptions } from './options.js';
 import { slowStartShare } from './selection.js';
-import { TargetGroupRuntime } from './target-group.js';
+import { syncTargetGroups, type TargetGroupRuntime } from './target-group.js';
 import type { FromWorker, TargetHealthPush, ToWorker } from './worker-protocol.js';
 
 /** A socket bound (not listening) by node's internal helper, as cluster uses it. */
@@ -232,28 +232,7 @@ export class WorkerPoolEngine implements Engine {
 
   /** The in-process engine's group bookkeeping: health checks, draining, reports. */
   private updateGroups(snapshot: LbSnapshot): void {
-    const used = new Set<string>();
-    for (const lb of snapshot.loadBalancers) {
-      for (const l of lb.listeners) {
-        for (const r of l.rules) for (const a of r.actions) if (a.type === 'forward') for (const g of a.targetGroups) used.add(g.arn);
-      }
-    }
-    const present = new Set<string>();
-    for (const tg of snapshot.targetGroups) {
-      present.add(tg.arn);
-      let runtime = this.groups.get(tg.arn);
-      if (!runtime) {
-        runtime = new TargetGroupRuntime(tg, this.options);
-        this.groups.set(tg.arn, runtime);
-      }
-      runtime.update(tg, used.has(tg.arn));
-    }
-    for (const [arn, runtime] of this.groups) {
-      if (present.has(arn) || !runtime.present) continue;
-      runtime.remove(() => {
-        if (this.groups.get(arn) === runtime && !runtime.present) this.groups.delete(arn);
-      });
-    }
+    syncTargetGroups(this.groups, snapshot, this.options);
   }
 
   /** Sets each target's requests in flight to the sum over the workers (completing drains at 0). */
