@@ -5,8 +5,8 @@
  * groups, a production and a test listener, and an ECS service under the CODE_DEPLOY controller.
  */
 import assert from 'node:assert/strict';
-import type { CallContext, ServiceDefinition } from '../../api/index.js';
-import { checkInput, formatConstraintErrors, shapeOutput } from '../../model/index.js';
+import type { ServiceDefinition } from '../../api/index.js';
+import { callOperation, testContext } from '../../api/test-support.js';
 import { Store } from '../../state/index.js';
 import { createEcsService } from '../ecs/index.js';
 import { createElbv2 } from '../elbv2/index.js';
@@ -14,19 +14,11 @@ import { createCodeDeployService } from './index.js';
 
 export const TEST_SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 export const ROLE = 'arn:aws:iam::123456789012:role/ecsCodeDeployRole';
-const ctx: CallContext = { requestId: 'r', accountId: TEST_SCOPE.accountId, region: TEST_SCOPE.region, accessKeyId: 'k' };
+const ctx = testContext(TEST_SCOPE);
 
 /** Calls `op` of `service` as api/ would; resolves to its shaped output. */
-export async function callService(store: Store, service: ServiceDefinition, op: string, input: object): Promise<any> {
-  const model = service.model.operations[op];
-  const { value, problems } = checkInput(service.model, model.input!.shape, input);
-  if (problems.typeErrors.length) throw new Error(`type error: ${problems.typeErrors[0]}`);
-  if (problems.constraintErrors.length) throw service.validationError(formatConstraintErrors(problems.constraintErrors));
-  const handler = service.operations[op];
-  if (!handler) throw Object.assign(new Error(`${op} is not built`), { code: service.unsupportedCode });
-  const result = handler.async ? await handler(value, ctx) : store.db.transaction(() => handler(value, ctx))();
-  if (!model.output) return {};
-  return JSON.parse(JSON.stringify(shapeOutput(service.model, model.output.shape, result ?? {}, (d) => d.toISOString()) ?? {}));
+export function callService(store: Store, service: ServiceDefinition, op: string, input: object): Promise<any> {
+  return callOperation(store, service, ctx, op, input);
 }
 
 /** What the fixture made in ECS and ELBv2. */

@@ -3,9 +3,8 @@
  * calls it (input checked against the model, output shaped by the model), without HTTP.
  */
 import assert from 'node:assert/strict';
-import type { CallContext } from '../../api/index.js';
+import { callOperation, testContext } from '../../api/test-support.js';
 import type { LoadBalancerEngine } from '../../lb/config.js';
-import { checkInput, formatConstraintErrors, shapeOutput } from '../../model/index.js';
 import { Store } from '../../state/index.js';
 import { hostInstanceId } from './addresses.js';
 import { createElbv2, type Elbv2 } from './index.js';
@@ -31,23 +30,14 @@ export interface Harness {
   listener(lbArn: string, port: number, tgArn?: string): Promise<any>;
 }
 
-const ctx: CallContext = { requestId: 'r', accountId: TEST_SCOPE.accountId, region: TEST_SCOPE.region, accessKeyId: 'k' };
+const ctx = testContext(TEST_SCOPE);
 
 /** A harness over `store` (a new in-memory one by default). */
 export function harness(opts: { store?: Store; engine?: LoadBalancerEngine; hostsFile?: string } = {}): Harness {
   const store = opts.store ?? Store.openFile(':memory:');
   const elbv2 = createElbv2({ store, scope: TEST_SCOPE, engine: opts.engine, hostsFile: opts.hostsFile });
   const { service } = elbv2;
-  const call = async (op: string, input: object) => {
-    const model = service.model.operations[op];
-    const { value, problems } = checkInput(service.model, model.input!.shape, input);
-    if (problems.typeErrors.length) throw new Error(`type error: ${problems.typeErrors[0]}`);
-    if (problems.constraintErrors.length) throw service.validationError(formatConstraintErrors(problems.constraintErrors));
-    const handler = service.operations[op];
-    assert.ok(handler, `${op} is not built`);
-    const result = handler.async ? await handler(value, ctx) : store.db.transaction(() => handler(value, ctx))();
-    return JSON.parse(JSON.stringify(shapeOutput(service.model, model.output!.shape, result ?? {}, (d) => d.toISOString()) ?? {}));
-  };
+  const call = (op: string, input: object) => callOperation(store, service, ctx, op, input);
   const h: Harness = {
     store,
     elbv2,

@@ -8,8 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
-import type { CallContext } from '../../api/index.js';
-import { checkInput, formatConstraintErrors, shapeOutput } from '../../model/index.js';
+import { callOperation, testContext } from '../../api/test-support.js';
 import { Store } from '../../state/index.js';
 import { LogWriter } from '../logs/writer.js';
 import { createLambda, type Lambda, type LambdaOptions } from './index.js';
@@ -91,7 +90,7 @@ export interface Harness {
   close(): void;
 }
 
-const ctx: CallContext = { requestId: 'r', accountId: TEST_SCOPE.accountId, region: TEST_SCOPE.region, accessKeyId: 'k' };
+const ctx = testContext(TEST_SCOPE);
 
 /** Buffers become base64 strings, as the JSON wire carries blobs. */
 const wire = (input: object) => JSON.parse(JSON.stringify(input, (_k, v) => (v && v.type === 'Buffer' && Array.isArray(v.data) ? Buffer.from(v.data).toString('base64') : v)));
@@ -103,16 +102,7 @@ export function harness(opts: Partial<LambdaOptions> & { dataDir?: string; store
   const logWriter = new LogWriter(store, { flushIntervalMs: 50, log: () => {} });
   const lambda = createLambda({ scope: TEST_SCOPE, logWriter, log: () => {}, ...opts, store, dataDir });
   const { service } = lambda;
-  const call = async (op: string, input: object) => {
-    const model = service.model.operations[op];
-    const { value, problems } = checkInput(service.model, model.input!.shape, wire(input));
-    if (problems.typeErrors.length) throw new Error(`type error: ${problems.typeErrors[0]}`);
-    if (problems.constraintErrors.length) throw service.validationError(formatConstraintErrors(problems.constraintErrors));
-    const handler = service.operations[op];
-    assert.ok(handler, `${op} is not built`);
-    const result = handler.async ? await handler(value, ctx) : store.db.transaction(() => handler(value, ctx))();
-    return JSON.parse(JSON.stringify(shapeOutput(service.model, model.output!.shape, result ?? {}, (d) => d.toISOString()) ?? {}));
-  };
+  const call = (op: string, input: object) => callOperation(store, service, ctx, op, wire(input));
   const h: Harness = {
     store,
     lambda,
