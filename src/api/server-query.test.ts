@@ -22,10 +22,10 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ServiceError } from '../errors/index.js';
 import { loadServiceModel } from '../model/index.js';
-import { Store } from '../state/index.js';
+import type { Store } from '../state/index.js';
 import { AWS_CLI_V2, TEST_CREDENTIALS } from '../../test/fixtures/berth.js';
 import { presignRequest, send, signRequest, type RawRequest } from '../../test/fixtures/sign.js';
-import { ApiServer } from './server.js';
+import { serveForTest, type TestApiServer } from './test-support.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 
 const run = promisify(execFile);
@@ -114,37 +114,22 @@ function testCloudWatch(): ServiceDefinition & { seen: unknown[] } {
 }
 
 describe('awsQuery through a real ApiServer', () => {
-  let server: ApiServer;
+  let api: TestApiServer;
   let store: Store;
-  const stop = new AbortController();
-  let running: Promise<void>;
   let endpoint: string;
   let client: ElasticLoadBalancingV2Client;
   const elbv2 = testElbv2();
   const cloudwatch = testCloudWatch();
 
   before(async () => {
-    store = Store.openFile(':memory:');
-    server = new ApiServer({
-      host: '127.0.0.1',
-      port: 0,
-      region: REGION,
-      accountId: '123456789012',
-      services: [elbv2, cloudwatch],
-      store,
-      secrets: (id) => (id === TEST_CREDENTIALS.accessKeyId ? TEST_CREDENTIALS.secretAccessKey : undefined),
-    });
-    running = server.start(stop.signal);
-    await server.listening();
-    endpoint = `http://127.0.0.1:${server.address().port}`;
+    api = await serveForTest([elbv2, cloudwatch], TEST_CREDENTIALS);
+    ({ endpoint, store } = api);
     client = new ElasticLoadBalancingV2Client({ endpoint, region: REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
   });
 
   after(async () => {
     client.destroy();
-    stop.abort();
-    await running;
-    store.db.close();
+    await api.close();
   });
 
   it('SDK: CreateLoadBalancer and DescribeLoadBalancers round-trip lists, nested structures and a millisecond timestamp', async () => {

@@ -25,10 +25,10 @@ import {
 } from '@aws-sdk/client-lambda';
 import { ServiceError } from '../errors/index.js';
 import { loadServiceModel } from '../model/index.js';
-import { Store } from '../state/index.js';
+import type { Store } from '../state/index.js';
 import { AWS_CLI_V2, TEST_CREDENTIALS } from '../../test/fixtures/berth.js';
 import { send, signRequest, type RawRequest } from '../../test/fixtures/sign.js';
-import { ApiServer } from './server.js';
+import { serveForTest, type TestApiServer } from './test-support.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 
 const run = promisify(execFile);
@@ -121,36 +121,21 @@ function testLambda(): ServiceDefinition & { seen: Record<string, any> } {
 }
 
 describe('restJson1 through a real ApiServer', () => {
-  let server: ApiServer;
+  let api: TestApiServer;
   let store: Store;
-  const stop = new AbortController();
-  let running: Promise<void>;
   let endpoint: string;
   let client: LambdaClient;
   const lambda = testLambda();
 
   before(async () => {
-    store = Store.openFile(':memory:');
-    server = new ApiServer({
-      host: '127.0.0.1',
-      port: 0,
-      region: REGION,
-      accountId: '123456789012',
-      services: [lambda],
-      store,
-      secrets: (id) => (id === TEST_CREDENTIALS.accessKeyId ? TEST_CREDENTIALS.secretAccessKey : undefined),
-    });
-    running = server.start(stop.signal);
-    await server.listening();
-    endpoint = `http://127.0.0.1:${server.address().port}`;
+    api = await serveForTest([lambda], TEST_CREDENTIALS);
+    ({ endpoint, store } = api);
     client = new LambdaClient({ endpoint, region: REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
   });
 
   after(async () => {
     client.destroy();
-    stop.abort();
-    await running;
-    store.db.close();
+    await api.close();
   });
 
   const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0xff, 0x10, 0x80]);

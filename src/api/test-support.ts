@@ -1,10 +1,11 @@
 /**
  * For services' unit tests: calls an operation the way api/ does after the wire (the model's input
  * check, the handler in its own transaction unless it is asynchronous, the output shaped by the
- * model), without HTTP. Wire tests go through a real ApiServer instead.
+ * model), without HTTP; and a real ApiServer on an ephemeral port for protocol tests.
  */
 import { checkInput, formatConstraintErrors, shapeOutput } from '../model/index.js';
-import type { Store } from '../state/index.js';
+import { Store } from '../state/index.js';
+import { ApiServer } from './server.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 
 /** A call context for `scope` (request id 'r', access key 'k'). */
@@ -21,4 +22,42 @@ export async function callOperation(store: Store, service: ServiceDefinition, ct
   const result = handler.async ? await handler(value, ctx) : store.db.transaction(() => handler(value, ctx))();
   if (!model.output) return {};
   return JSON.parse(JSON.stringify(shapeOutput(service.model, model.output.shape, result ?? {}, (d) => d.toISOString()) ?? {}));
+}
+
+/** A real ApiServer on 127.0.0.1 and an ephemeral port serving `services` over an in-memory store. */
+export interface TestApiServer {
+  endpoint: string;
+  store: Store;
+  /** Stops the server and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Starts a {@link TestApiServer} that accepts requests signed with `credentials`. */
+export async function serveForTest(
+  services: ServiceDefinition[],
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  scope: { accountId: string; region: string } = { accountId: '123456789012', region: 'us-east-1' },
+): Promise<TestApiServer> {
+  const store = Store.openFile(':memory:');
+  const server = new ApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    region: scope.region,
+    accountId: scope.accountId,
+    services,
+    store,
+    secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
+  });
+  const stop = new AbortController();
+  const running = server.start(stop.signal);
+  await server.listening();
+  return {
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+    store,
+    async close() {
+      stop.abort();
+      await running;
+      store.db.close();
+    },
+  };
 }
