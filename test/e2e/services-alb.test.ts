@@ -47,6 +47,7 @@ import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth
 import { rejectsWith } from '../fixtures/assertions.js';
 import { runLoad } from '../fixtures/load.js';
 import { freePort, until as untilWithin } from '../fixtures/http.js';
+import { deleteServicesAndDrain } from '../fixtures/tasks.js';
 
 const run = promisify(execFile);
 const WAIT_MS = 120_000;
@@ -148,18 +149,7 @@ describe('ECS services behind load balancers (process driver)', () => {
 
   after(async () => {
     agent.destroy();
-    if (berth && berth.process.exitCode === null) {
-      for (const name of ['backend', 'frontend', 'sick']) {
-        await ecs.send(new DeleteServiceCommand({ cluster, service: name, force: true })).catch(() => undefined);
-      }
-      // Every task stopped (drained first) before Berth goes: no process is left behind.
-      await until('every task stopped', async () => ((await ecs.send(new ListTasksCommand({ cluster, desiredStatus: 'RUNNING' }))).taskArns?.length ? undefined : true), 60_000).catch(() => undefined);
-      await until('no task process left', async () => {
-        const arns = (await ecs.send(new ListTasksCommand({ cluster, desiredStatus: 'STOPPED' }))).taskArns ?? [];
-        const tasks = arns.length ? (await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(0, 100) }))).tasks ?? [] : [];
-        return tasks.every((t) => t.lastStatus === 'STOPPED') ? true : undefined;
-      }, 60_000).catch(() => undefined);
-    }
+    if (berth && berth.process.exitCode === null) await deleteServicesAndDrain(ecs, cluster, ['backend', 'frontend', 'sick']);
     ecs?.destroy();
     elb?.destroy();
     await berth?.cleanup();

@@ -47,6 +47,7 @@ import {
 import { startBerthProcess, type TestBerth } from '../fixtures/berth.js';
 import { rejectsWith } from '../fixtures/assertions.js';
 import { freePort, getFrom, until as untilWithin } from '../fixtures/http.js';
+import { deleteServicesAndDrain } from '../fixtures/tasks.js';
 
 const WAIT_MS = 120_000;
 const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = WAIT_MS) => untilWithin(what, fn, ms, 250);
@@ -140,16 +141,7 @@ describe('ECS task sets (EXTERNAL and CODE_DEPLOY controllers, process driver)',
   });
 
   after(async () => {
-    if (berth && berth.process.exitCode === null) {
-      for (const name of ['ext', 'cd', 'rolling']) await ecs.send(new DeleteServiceCommand({ cluster, service: name, force: true })).catch(() => undefined);
-      // Every task stopped before Berth goes: no process is left behind.
-      await until('every task stopped', async () => ((await ecs.send(new ListTasksCommand({ cluster, desiredStatus: 'RUNNING' }))).taskArns?.length ? undefined : true), 60_000).catch(() => undefined);
-      await until('no task process left', async () => {
-        const arns = (await ecs.send(new ListTasksCommand({ cluster, desiredStatus: 'STOPPED' }))).taskArns ?? [];
-        const tasks = arns.length ? (await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(0, 100) }))).tasks ?? [] : [];
-        return tasks.every((t) => t.lastStatus === 'STOPPED') ? true : undefined;
-      }, 60_000).catch(() => undefined);
-    }
+    if (berth && berth.process.exitCode === null) await deleteServicesAndDrain(ecs, cluster, ['ext', 'cd', 'rolling']);
     ecs?.destroy();
     elb?.destroy();
     await berth?.cleanup();
