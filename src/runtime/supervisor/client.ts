@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DriverError, type ExitResult } from '../driver.js';
 import { socketAddress, supervisorPaths, type SupervisorPaths } from './address.js';
 import { toExitResult } from './exit-file.js';
+import { isAlive } from './proc.js';
 import { SUPERVISOR_PROTOCOL, type DaemonMessage, type ProcessIdentity, type ShimConfig, type ShimHello, type StartRequest } from './types.js';
 
 const DAEMON_PATH = fileURLToPath(new URL('./daemon.js', import.meta.url));
@@ -91,7 +92,13 @@ export class SupervisorClient {
    */
   async start(config: ShimConfig): Promise<StartedContainer> {
     let conn = await this.connect(true);
-    if (conn?.socket.destroyed) conn = await this.connect(true); // lost just now (the daemon left after its idle time)
+    // Lost just now (the daemon left after its idle time, or was killed and its close is not read
+    // yet): a request written to a dead daemon would fail, so connect afresh (starting one).
+    if (conn && !conn.socket.destroyed && !isAlive(conn.supervisor.pid, conn.supervisor.startTicks)) {
+      conn.socket.destroy();
+      if (this.connection === conn) this.connection = undefined;
+    }
+    if (conn?.socket.destroyed) conn = await this.connect(true);
     if (!conn || conn.socket.destroyed) throw new DriverError('CannotStartContainerError', `the container supervisor daemon could not be reached; see ${this.daemonPaths.log}`);
     const id = this.nextId++;
     const hello = await new Promise<ShimHello>((resolve, reject) => {
