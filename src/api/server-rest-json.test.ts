@@ -26,7 +26,7 @@ import {
 import { ServiceError } from '../errors/index.js';
 import { loadServiceModel } from '../model/index.js';
 import type { Store } from '../state/index.js';
-import { AWS_CLI_V2, TEST_CREDENTIALS } from '../../test/fixtures/berth.js';
+import { AWS_CLI_V2, TEST_CREDENTIALS, cliEnvironment } from '../../test/fixtures/berth.js';
 import { send, signRequest, type RawRequest } from '../../test/fixtures/sign.js';
 import { serveForTest, type TestApiServer } from './test-support.js';
 import type { CallContext, ServiceDefinition } from './service.js';
@@ -314,23 +314,9 @@ describe('restJson1 through a real ApiServer', () => {
     assert.match(r.json().message, /signature we calculated does not match/);
   });
 
-  function cliEnv(): NodeJS.ProcessEnv {
-    return {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      AWS_DEFAULT_REGION: REGION,
-      AWS_REGION: REGION,
-      AWS_PAGER: '',
-      AWS_MAX_ATTEMPTS: '1',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    };
-  }
-
   async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const r = await run(AWS_CLI_V2, [...args, '--endpoint-url', endpoint, '--output', 'json'], { env: cliEnv(), timeout: 120_000 });
+      const r = await run(AWS_CLI_V2, [...args, '--endpoint-url', endpoint, '--output', 'json'], { env: cliEnvironment(REGION), timeout: 120_000 });
       return { code: 0, stdout: r.stdout, stderr: r.stderr };
     } catch (err: any) {
       return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(err) };
