@@ -127,6 +127,7 @@ export class InProcessEngine implements Engine {
         target.health.reason = t.reason;
         target.slowStartSince = t.slowStartElapsedMs === undefined ? undefined : now - t.slowStartElapsedMs;
       }
+      group.invalidate();
     }
   }
 

@@ -18,16 +18,24 @@ const VALID_NAME = /^[A-Za-z0-9-]+$/;
 const entropy = Buffer.alloc(12 * 341);
 let entropyAt = entropy.length;
 
+// The epoch-seconds field changes once a second: formatted once per second, not per request.
+let secondsAt = -1;
+let secondsHex = '';
+
 /** A new trace id in ALB's format. */
 export function newTraceId(nowMs = Date.now()): string {
   if (entropyAt + 12 > entropy.length) {
     randomFillSync(entropy);
     entropyAt = 0;
   }
-  const seconds = Math.floor(nowMs / 1000).toString(16).padStart(8, '0');
+  const seconds = Math.floor(nowMs / 1000);
+  if (seconds !== secondsAt) {
+    secondsAt = seconds;
+    secondsHex = seconds.toString(16).padStart(8, '0');
+  }
   const hex = entropy.toString('hex', entropyAt, entropyAt + 12);
   entropyAt += 12;
-  return `1-${seconds}-${hex}`;
+  return `1-${secondsHex}-${hex}`;
 }
 
 /** The X-Amzn-Trace-Id to send: a new Root, or the client's own trace with a Self field in front. */
@@ -51,12 +59,7 @@ export interface ForwardContext {
 /** Request headers for the target, built from node's raw header list (order and repeats kept). */
 export function upstreamRequestHeaders(rawHeaders: readonly string[], ctx: ForwardContext): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  const connectionListed = new Set<string>();
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].toLowerCase() === 'connection') {
-      for (const t of rawHeaders[i + 1].split(',')) connectionListed.add(t.trim().toLowerCase());
-    }
-  }
+  let connection: string | undefined;
   let xff: string | undefined;
   let trace: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -73,16 +76,24 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], ctx: Forwa
       trace ??= value;
       continue;
     }
+    if (lower === 'connection') connection = connection === undefined ? value : `${connection},${value}`;
     if (ctx.upgrade && (lower === 'connection' || lower === 'upgrade')) {
       out[lower] = value;
       continue;
     }
-    // Framing and routing headers stay even when a client lists them in Connection to have them stripped.
-    if (HOP_BY_HOP.has(lower) || (connectionListed.has(lower) && lower !== 'host' && lower !== 'content-length')) continue;
+    if (HOP_BY_HOP.has(lower)) continue;
     const prev = out[lower];
     if (prev === undefined) out[lower] = value;
     else if (Array.isArray(prev)) prev.push(value);
     else out[lower] = [prev, value];
+  }
+  // Headers a client lists in Connection are hop-by-hop too; framing and routing headers stay.
+  if (connection !== undefined) {
+    for (const t of connection.split(',')) {
+      const listed = t.trim().toLowerCase();
+      if (listed === 'host' || listed === 'content-length' || (ctx.upgrade && (listed === 'connection' || listed === 'upgrade'))) continue;
+      delete out[listed];
+    }
   }
   const clientIp = unmapIpv4(ctx.clientIp);
   if (ctx.xffMode === 'append') out['x-forwarded-for'] = xff ? `${xff}, ${clientIp}` : clientIp;
@@ -93,18 +104,16 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], ctx: Forwa
   return out;
 }
 
-/** Response headers for the client: the target's, without hop-by-hop ones. */
+/** Response headers for the client: the target's (names lower-case, as undici gives them), without hop-by-hop ones. */
 export function downstreamResponseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  const connectionListed = new Set<string>();
-  const conn = headers['connection'];
-  if (conn) for (const t of String(conn).split(',')) connectionListed.add(t.trim().toLowerCase());
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || connectionListed.has(lower)) continue;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
     out[name] = value;
   }
+  const conn = headers['connection'];
+  if (conn) for (const t of String(conn).split(',')) delete out[t.trim().toLowerCase()];
   return out;
 }
 

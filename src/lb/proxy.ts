@@ -31,8 +31,8 @@ export interface ProxyJob {
   /** Called with the target's response headers, may add Set-Cookie values (app_cookie stickiness). */
   onResponseHeaders?: (headers: Record<string, string | string[] | undefined>) => string[];
   now: () => number;
-  /** Called once when the request is over with the status the client got (460 when it left). */
-  finished: (elbStatus: number, targetStatus?: number) => void;
+  /** Called once when the request is over with the status the client got (460 when it left); only when someone listens. */
+  finished?: (elbStatus: number, targetStatus?: number) => void;
 }
 
 /** Classifies an upstream failure before a response head arrived. */
@@ -64,16 +64,12 @@ export function proxyRequest(job: ProxyJob): void {
     if (over) return;
     over = true;
     end();
-    job.finished(elbStatus, targetStatus);
+    job.finished?.(elbStatus, targetStatus);
   };
-  // 'finish' means the whole response was handed to the socket; 'close' without it means the
-  // client went away first (ALB's 460).
-  let finished = false;
-  res.on('finish', () => {
-    finished = true;
-  });
+  // A response that was not wholly handed to the socket when it closed means the client went
+  // away first (ALB's 460).
   res.on('close', () => {
-    if (finished || over) return;
+    if (res.writableFinished || over) return;
     abortUpstream(new Error('client closed the connection'));
     if (!responded) countElbResponse(group.counters, 460);
     finish(460, responded ? status : undefined);

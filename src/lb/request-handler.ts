@@ -13,7 +13,7 @@ import type { AccessLogEntry, ResolvedEngineOptions } from './options.js';
 import { proxyRequest } from './proxy.js';
 import { redirectLocation, redirectStatus } from './redirect.js';
 import { matchRule, stripPort, type RoutingRequest } from './routing.js';
-import { chooseWeighted } from './selection.js';
+import { chooseWeighted, type Weighted } from './selection.js';
 import type { TargetRuntime } from './target.js';
 import type { TargetGroupRuntime } from './target-group.js';
 
@@ -46,7 +46,7 @@ export function malformedReason(req: IncomingMessage): string | undefined {
     const name = req.rawHeaders[i];
     const value = req.rawHeaders[i + 1];
     if (name.length + value.length + 2 > MAX_HEADER_LINE) return `header ${name} too long`;
-    if (name.toLowerCase() === 'content-length') {
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
       contentLengths++;
       if (firstLength !== undefined && value.trim() !== firstLength) return 'conflicting Content-Length headers';
       firstLength = value.trim();
@@ -80,22 +80,10 @@ export function splitTarget(url: string): { path: string; query: string } {
 /** Handles one request on `state`. */
 export function handleRequest(ctx: EngineContext, state: ListenerState, req: IncomingMessage, res: ServerResponse, closing: boolean): void {
   const { options } = ctx;
-  const startedAt = options.now();
   // Read once: the socket is detached from the request after the response ends.
   const clientAddress = req.socket?.remoteAddress ?? '';
   if (closing) res.shouldKeepAlive = false;
-  const log = (elbStatusCode: number, extra: Partial<AccessLogEntry> = {}) => {
-    options.onAccessLog?.({
-      loadBalancerArn: state.lb.arn,
-      listenerArn: state.listener.arn,
-      method: req.method ?? '',
-      url: req.url ?? '',
-      clientAddress,
-      elbStatusCode,
-      requestProcessingTime: (options.now() - startedAt) / 1000,
-      ...extra,
-    });
-  };
+  const log = options.onAccessLog ? accessLogger(options.onAccessLog, options.now, state, req, clientAddress) : noLog;
 
   if (malformedReason(req)) {
     sendElbResponse(res, 400, { close: true });
@@ -139,6 +127,25 @@ export function handleRequest(ctx: EngineContext, state: ListenerState, req: Inc
   }
 }
 
+type Log = (elbStatusCode: number, extra?: Partial<AccessLogEntry>) => void;
+const noLog: Log = () => {};
+
+/** Writes one access log entry when the request is over (only when an access log is kept). */
+function accessLogger(sink: (entry: AccessLogEntry) => void, now: () => number, state: ListenerState, req: IncomingMessage, clientAddress: string): Log {
+  const startedAt = now();
+  return (elbStatusCode, extra) =>
+    sink({
+      loadBalancerArn: state.lb.arn,
+      listenerArn: state.listener.arn,
+      method: req.method ?? '',
+      url: req.url ?? '',
+      clientAddress,
+      elbStatusCode,
+      requestProcessingTime: (now() - startedAt) / 1000,
+      ...extra,
+    });
+}
+
 type ForwardAction = Extract<RuleAction, { type: 'forward' }>;
 
 /** The group and target a forward picks, with the Set-Cookie values that keep it sticky. */
@@ -150,24 +157,37 @@ export interface ForwardChoice {
   onResponseHeaders?: (headers: Record<string, string | string[] | undefined>) => string[];
 }
 
+// A snapshot's actions never change, so each forward's weight list is built once.
+const weightLists = new WeakMap<ForwardAction, Weighted<string>[]>();
+function weightsOf(action: ForwardAction): Weighted<string>[] {
+  let list = weightLists.get(action);
+  if (!list) {
+    list = action.targetGroups.map((g) => ({ item: g.arn, weight: g.weight }));
+    weightLists.set(action, list);
+  }
+  return list;
+}
+
 /** Chooses the group (weights, group stickiness) and target (algorithm, target stickiness) for a request. */
 export function chooseForward(ctx: EngineContext, action: ForwardAction, cookieHeader: string | string[] | undefined): ForwardChoice {
   const { options } = ctx;
-  const cookies = parseCookies(cookieHeader);
-  const wallNow = Date.now();
+  // Cookies and the wall clock matter only with stickiness: read on first use.
+  let cookieMap: Map<string, string> | undefined;
+  const cookies = { get: (name: string) => (cookieMap ??= parseCookies(cookieHeader)).get(name) };
+  let wall: number | undefined;
+  const wallNow = () => (wall ??= Date.now());
   const setCookies: string[] = [];
   let groupArn: string | undefined;
   if (action.targetGroups.length === 1) {
     groupArn = action.targetGroups[0].arn;
   } else {
-    const eligible = action.targetGroups.filter((g) => g.weight > 0);
     if (action.stickiness?.enabled) {
-      const sticky = openCookie(options.cookieSecret, cookies.get('AWSALBTG'), wallNow);
-      if (sticky && eligible.some((g) => g.arn === sticky)) groupArn = sticky;
+      const sticky = openCookie(options.cookieSecret, cookies.get('AWSALBTG'), wallNow());
+      if (sticky && action.targetGroups.some((g) => g.arn === sticky && g.weight > 0)) groupArn = sticky;
     }
-    groupArn ??= chooseWeighted(action.targetGroups.map((g) => ({ item: g.arn, weight: g.weight })), options.random);
+    groupArn ??= chooseWeighted(weightsOf(action), options.random);
     if (groupArn && action.stickiness?.enabled) {
-      const expires = wallNow + options.ms(action.stickiness.durationSeconds);
+      const expires = wallNow() + options.ms(action.stickiness.durationSeconds);
       const value = sealCookie(options.cookieSecret, groupArn, expires);
       setCookies.push(setCookieHeader('AWSALBTG', value, expires), setCookieHeader('AWSALBTGCORS', value, expires, true));
     }
@@ -177,7 +197,7 @@ export function chooseForward(ctx: EngineContext, action: ForwardAction, cookieH
   const st = group.config.stickiness;
   let stickyKey: string | undefined;
   const stickyPayload = (value: string | undefined) => {
-    const payload = openCookie(options.cookieSecret, value, wallNow);
+    const payload = openCookie(options.cookieSecret, value, wallNow());
     if (!payload) return undefined;
     const nl = payload.indexOf('\n');
     return payload.slice(0, nl) === group.arn ? payload.slice(nl + 1) : undefined;
@@ -186,7 +206,7 @@ export function chooseForward(ctx: EngineContext, action: ForwardAction, cookieH
   if (st.enabled && st.type === 'app_cookie') stickyKey = stickyPayload(cookies.get('AWSALBAPP-0'));
   const target = group.select(stickyKey);
   if (!target || !st.enabled) return { group, target, setCookies };
-  const expires = wallNow + options.ms(st.durationSeconds);
+  const expires = wallNow() + options.ms(st.durationSeconds);
   const value = sealCookie(options.cookieSecret, `${group.arn}\n${target.key}`, expires);
   if (st.type === 'lb_cookie') {
     setCookies.push(setCookieHeader('AWSALB', value, expires), setCookieHeader('AWSALBCORS', value, expires, true));
@@ -217,7 +237,7 @@ function forward(
   path: string,
   query: string,
   clientAddress: string,
-  log: (status: number, extra?: Partial<AccessLogEntry>) => void,
+  log: Log,
 ): void {
   const choice = chooseForward(ctx, action, req.headers.cookie);
   const { group, target } = choice;
@@ -247,7 +267,7 @@ function forward(
     setCookies: choice.setCookies,
     onResponseHeaders: choice.onResponseHeaders,
     now: ctx.options.now,
-    finished: (elbStatus, targetStatus) =>
-      log(elbStatus, { targetGroupArn: group.arn, target: target.address, targetStatusCode: targetStatus }),
+    finished:
+      log === noLog ? undefined : (elbStatus, targetStatus) => log(elbStatus, { targetGroupArn: group.arn, target: target.address, targetStatusCode: targetStatus }),
   });
 }

@@ -18,6 +18,8 @@ export class TargetGroupRuntime {
   /** False once the group left the snapshot; it lingers only while targets drain. */
   present = true;
   private readonly selection: SelectionState = { next: 0 };
+  /** routable()'s answer, kept until a target's registration, draining or health changes. */
+  private routableCache: TargetRuntime[] | undefined;
 
   constructor(
     public config: TargetGroupConfig,
@@ -30,6 +32,7 @@ export class TargetGroupRuntime {
 
   /** Applies the group's configuration from a new snapshot. */
   update(config: TargetGroupConfig, used: boolean): void {
+    this.invalidate();
     this.config = config;
     this.present = true;
     const wasUsed = this.used;
@@ -62,6 +65,7 @@ export class TargetGroupRuntime {
 
   /** The group left the snapshot: every target drains, then the group is forgotten. */
   remove(onEmpty: () => void): void {
+    this.invalidate();
     this.present = false;
     for (const target of [...this.targets.values()]) this.deregister(target);
     this.used = false;
@@ -84,11 +88,19 @@ export class TargetGroupRuntime {
     const delay = this.used ? this.options.ms(this.config.deregistrationDelaySeconds) : 0;
     target.drain(delay, () => {
       if (this.targets.get(target.key) === target) this.targets.delete(target.key);
+      this.invalidate();
       this.checkEmpty();
     });
+    this.invalidate();
+  }
+
+  /** Must be called whenever a target's registration, draining or health state changes. */
+  invalidate(): void {
+    this.routableCache = undefined;
   }
 
   private healthChanged(target: TargetRuntime): void {
+    this.invalidate();
     this.options.onHealthChange?.();
     if (target.health.state !== 'healthy') {
       target.slowStartSince = undefined;
@@ -110,13 +122,17 @@ export class TargetGroupRuntime {
     return [...this.targets.values()].filter((t) => !t.draining);
   }
 
-  /** Targets that may take a new request now. */
-  routable(): TargetRuntime[] {
+  /** Targets that may take a new request now (a shared array: callers must not change it). */
+  routable(): readonly TargetRuntime[] {
+    if (this.routableCache) return this.routableCache;
     const registered = this.registered();
-    if (!this.config.healthCheck.enabled) return registered;
-    const healthy = registered.filter((t) => t.health.state === 'healthy');
-    if (healthy.length > 0) return healthy;
-    return registered.filter((t) => t.health.state === 'unhealthy');
+    let routable = registered;
+    if (this.config.healthCheck.enabled) {
+      const healthy = registered.filter((t) => t.health.state === 'healthy');
+      routable = healthy.length > 0 ? healthy : registered.filter((t) => t.health.state === 'unhealthy');
+    }
+    this.routableCache = routable;
+    return routable;
   }
 
   /**
@@ -125,14 +141,25 @@ export class TargetGroupRuntime {
    */
   select(stickyKey?: string): TargetRuntime | undefined {
     const candidates = this.routable();
+    if (candidates.length === 0) return undefined;
     if (stickyKey) {
       const sticky = candidates.find((t) => t.key === stickyKey);
       if (sticky) return sticky;
     }
+    // The common case, plain round robin with no target in slow start, needs no per-request list.
+    if (this.config.algorithm === 'round_robin' && !candidates.some((t) => t.slowStartSince !== undefined)) {
+      return candidates[this.selection.next++ % candidates.length];
+    }
     const now = this.options.now();
     const durationMs = this.options.ms(this.config.slowStartSeconds);
+    const selectable = candidates.map((t) => {
+      const share = slowStartShare(t.slowStartSince, durationMs, now);
+      // A finished slow start is forgotten, so the plain path above serves again.
+      if (share >= 1) t.slowStartSince = undefined;
+      return { outstanding: t.outstanding, share };
+    });
     const i = chooseTarget(
-      candidates.map((t) => ({ outstanding: t.outstanding, share: slowStartShare(t.slowStartSince, durationMs, now) })),
+      selectable,
       this.config.algorithm,
       this.selection,
       this.options.random,
