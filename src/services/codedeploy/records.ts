@@ -1,5 +1,6 @@
 /** The stored CodeDeploy records (applications, custom deployment configs, deployment groups) and their reads and writes. */
 import type { Store } from '../../state/index.js';
+import { LIVE_STATUSES, type DeploymentRecord } from './deployment-types.js';
 
 export type ComputePlatform = 'Server' | 'Lambda' | 'ECS';
 
@@ -159,4 +160,108 @@ export class Records {
   deleteGroup(id: string): void {
     this.store.prepare('DELETE FROM codedeploy_deployment_groups WHERE id = ?').run(id);
   }
+
+  deployment(id: string): DeploymentRecord | undefined {
+    return parse(this.store.prepare('SELECT doc FROM codedeploy_deployments WHERE id = ?').pluck().get(id));
+  }
+  /** The group's deployment that is not over, if any (at most one: a unique index says so). */
+  liveDeployment(groupId: string): DeploymentRecord | undefined {
+    return parse(
+      this.store
+        .prepare(`SELECT doc FROM codedeploy_deployments WHERE group_id = ? AND status IN (${LIVE_STATUSES.map(() => '?').join(', ')})`)
+        .pluck()
+        .get(groupId, ...LIVE_STATUSES),
+    );
+  }
+  /** Every deployment that is not over, oldest first (the engine drives these). */
+  liveDeployments(): DeploymentRecord[] {
+    return parseAll(
+      this.store
+        .prepare(`SELECT doc FROM codedeploy_deployments WHERE status IN (${LIVE_STATUSES.map(() => '?').join(', ')}) ORDER BY create_time, id`)
+        .pluck()
+        .all(...LIVE_STATUSES),
+    );
+  }
+  /** Deployments filtered as ListDeployments filters them, newest first. */
+  deploymentIds(filter: { applicationId?: string; groupId?: string; statuses?: string[]; createdAfter?: string; createdBefore?: string }): string[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.applicationId !== undefined) {
+      where.push('application_id = ?');
+      args.push(filter.applicationId);
+    }
+    if (filter.groupId !== undefined) {
+      where.push('group_id = ?');
+      args.push(filter.groupId);
+    }
+    if (filter.statuses?.length) {
+      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+      args.push(...filter.statuses);
+    }
+    if (filter.createdAfter !== undefined) {
+      where.push('create_time >= ?');
+      args.push(filter.createdAfter);
+    }
+    if (filter.createdBefore !== undefined) {
+      where.push('create_time <= ?');
+      args.push(filter.createdBefore);
+    }
+    const sql = `SELECT id FROM codedeploy_deployments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY create_time DESC, id DESC`;
+    return this.store.prepare(sql).pluck().all(...args) as string[];
+  }
+  /**
+   * Inserts or updates a deployment. A second live deployment for a group breaks the unique index
+   * (SQLITE_CONSTRAINT_UNIQUE): the caller turns that into DeploymentLimitExceededException.
+   */
+  saveDeployment(d: DeploymentRecord): void {
+    this.store
+      .prepare(
+        `INSERT INTO codedeploy_deployments (id, group_id, application_id, status, create_time, doc) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
+      )
+      .run(d.deploymentId, d.deploymentGroupId, d.applicationId, d.status, d.createTime, JSON.stringify(d));
+  }
+
+  /** A hook execution (PutLifecycleEventHookExecutionStatus looks it up). */
+  hookExecution(executionId: string): HookExecutionRow | undefined {
+    return this.store
+      .prepare('SELECT execution_id AS executionId, deployment_id AS deploymentId, lifecycle_event AS lifecycleEvent, function_name AS functionName, status, invoked_at AS invokedAt, reported_at AS reportedAt FROM codedeploy_hook_executions WHERE execution_id = ?')
+      .get(executionId) as HookExecutionRow | undefined;
+  }
+  /** The hook executions of a deployment. */
+  hookExecutions(deploymentId: string): HookExecutionRow[] {
+    return this.store
+      .prepare('SELECT execution_id AS executionId, deployment_id AS deploymentId, lifecycle_event AS lifecycleEvent, function_name AS functionName, status, invoked_at AS invokedAt, reported_at AS reportedAt FROM codedeploy_hook_executions WHERE deployment_id = ?')
+      .all(deploymentId) as HookExecutionRow[];
+  }
+  /** Records a Pending hook execution; false when it was already recorded. */
+  addHookExecution(row: { executionId: string; deploymentId: string; lifecycleEvent: string; functionName: string }): boolean {
+    return (
+      this.store
+        .prepare("INSERT OR IGNORE INTO codedeploy_hook_executions (execution_id, deployment_id, lifecycle_event, function_name, status) VALUES (?, ?, ?, ?, 'Pending')")
+        .run(row.executionId, row.deploymentId, row.lifecycleEvent, row.functionName).changes === 1
+    );
+  }
+  markHookInvoked(executionId: string, at: string): void {
+    this.store.prepare('UPDATE codedeploy_hook_executions SET invoked_at = ? WHERE execution_id = ?').run(at, executionId);
+  }
+  /** Sets a Pending execution's outcome; false when it was not Pending (already reported). */
+  reportHookExecution(executionId: string, status: 'Succeeded' | 'Failed', at: string): boolean {
+    return (
+      this.store
+        .prepare("UPDATE codedeploy_hook_executions SET status = ?, reported_at = ? WHERE execution_id = ? AND status = 'Pending'")
+        .run(status, at, executionId).changes === 1
+    );
+  }
+}
+
+/** One row of codedeploy_hook_executions. */
+export interface HookExecutionRow {
+  executionId: string;
+  deploymentId: string;
+  lifecycleEvent: string;
+  functionName: string;
+  status: 'Pending' | 'Succeeded' | 'Failed';
+  invokedAt: string | null;
+  reportedAt: string | null;
 }
