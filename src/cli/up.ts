@@ -7,11 +7,23 @@ const HELP = `Usage: berth up [options]
 Starts Berth: one HTTP endpoint for every AWS service Berth serves, signed with SigV4.
 The first start makes an account id and a root access key pair and keeps them in the data dir.
 
-${COMMON_FLAGS}`;
+${COMMON_FLAGS}
+  --time-scale N     Deployment minutes pass N times faster (CodeDeploy traffic intervals, waits,
+                     hook timeouts), for tests and demos: 60 makes a minute a second
+                     (default 1: real minutes; env BERTH_TIME_SCALE).`;
 
 /** Runs `berth up`. */
 export async function runUp(args: string[]): Promise<number> {
-  const flags = parseCommonFlags(args);
+  // --time-scale is up's own flag; the rest are shared with `env`.
+  let timeScale: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--time-scale') timeScale = args[++i] ?? '';
+    else if (a.startsWith('--time-scale=')) timeScale = a.slice('--time-scale='.length);
+    else rest.push(a);
+  }
+  const flags = { ...parseCommonFlags(rest), timeScale };
   if (flags.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -20,6 +32,7 @@ export async function runUp(args: string[]): Promise<number> {
   const say = (s: string) => process.stdout.write(s + '\n');
   say(`Berth is up at ${berth.endpoint} (region ${berth.region}, account ${berth.accountId}).`);
   say(`Data dir: ${berth.options.dataDir}`);
+  if (berth.options.timeScale !== 1) say(`Time scale: deployment minutes pass ${berth.options.timeScale} times faster.`);
   if (berth.createdCredentials) say(`Made a root access key ${berth.credentials.accessKeyId}; its secret is in ${berth.options.dataDir}/credentials.json (mode 0600).`);
   else say(`Root access key: ${berth.credentials.accessKeyId}.`);
   say(`To use it from a shell:  eval "$(npx berth env${berth.options.dataDir ? ` --data-dir ${berth.options.dataDir}` : ''})"`);

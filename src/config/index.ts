@@ -26,6 +26,12 @@ export interface BerthOptions {
    * them in Berth's own event loop, N (1..64) in N processes. Default `BERTH_LB_WORKERS` or 0.
    */
   lbWorkers?: number | string;
+  /**
+   * Deployment minutes pass this many times faster (CodeDeploy's traffic intervals, waits and hook
+   * timeouts), for tests and demos: 60 makes a minute last a second. Default `BERTH_TIME_SCALE` or 1
+   * (real minutes). 1 to 3600.
+   */
+  timeScale?: number | string;
 }
 
 /** Fully resolved options. */
@@ -37,6 +43,7 @@ export interface ResolvedBerthOptions {
   rootCredentials?: { accessKeyId: string; secretAccessKey: string };
   synchronous: 'FULL' | 'NORMAL';
   lbWorkers: number;
+  timeScale: number;
 }
 
 /** Thrown for options a user got wrong; the CLI prints the message and exits 2. */
@@ -72,6 +79,11 @@ export function compileBerthOptions(o: BerthOptions = {}, env: NodeJS.ProcessEnv
   if (!Number.isInteger(lbWorkers) || lbWorkers < 0 || lbWorkers > 64) {
     problems.push(`BERTH_LB_WORKERS must be a whole number from 0 to 64; got '${lbWorkersRaw}'.`);
   }
+  const timeScaleRaw = o.timeScale ?? env.BERTH_TIME_SCALE ?? 1;
+  const timeScale = timeScaleRaw === '' ? 1 : Number(timeScaleRaw);
+  if (!Number.isFinite(timeScale) || timeScale < 1 || timeScale > 3600) {
+    problems.push(`time scale (--time-scale, BERTH_TIME_SCALE) must be a number from 1 to 3600; got '${timeScaleRaw}'.`);
+  }
   if (problems.length) throw new OptionsError(problems.join('\n'));
   return {
     host: o.host ?? env.BERTH_HOST ?? '127.0.0.1',
@@ -81,5 +93,6 @@ export function compileBerthOptions(o: BerthOptions = {}, env: NodeJS.ProcessEnv
     rootCredentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
     synchronous: synchronous as 'FULL' | 'NORMAL',
     lbWorkers,
+    timeScale,
   };
 }

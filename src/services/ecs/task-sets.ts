@@ -289,6 +289,13 @@ export function codeDeployTaskSets(deps: EcsDeps) {
       const counts = taskSetCounts(deps, s);
       return s.taskSets.map((t) => taskSetToWire(deps, s, t, counts, false));
     },
+    /** Tasks of the task set `taskSetId` that have stopped (and are still kept). */
+    stoppedTasks(clusterArn: string, serviceName: string, taskSetId: string): number {
+      return deps.store
+        .prepare("SELECT count(*) FROM ecs_tasks WHERE cluster_arn = ? AND service_name = ? AND started_by = ? AND last_status = 'STOPPED'")
+        .pluck()
+        .get(clusterArn, serviceName, taskSetId) as number;
+    },
   };
 }
 
