@@ -25,6 +25,7 @@ import { targetOperations } from './targets.js';
 import { tagOperations } from './tags.js';
 import { elbv2Migrations } from './schema.js';
 import { EcsTargetRegistry } from './ecs-targets.js';
+import { ListenerWeights } from './listener-weights.js';
 
 export type { Elbv2Deps } from './deps.js';
 export { elbv2Migrations } from './schema.js';
@@ -32,6 +33,7 @@ export { hostInstanceId } from './addresses.js';
 export { HostsFile } from './hosts-file.js';
 export { EcsTargetRegistry, type EcsTargetEdit, type EcsTargetGroup } from './ecs-targets.js';
 export { REASON_DESCRIPTIONS } from './targets.js';
+export { ListenerWeights, type ForwardWeight } from './listener-weights.js';
 
 /** Options for {@link createElbv2}. */
 export interface Elbv2Options {
@@ -57,6 +59,8 @@ export interface Elbv2 {
   runnable: Runnable;
   /** ECS services' door into ELBv2: target group lookups, task registration, target health (ecs-targets.ts). */
   ecsTargets: EcsTargetRegistry;
+  /** CodeDeploy's door: weights of a listener's forwards between a blue/green pair (listener-weights.ts). */
+  listenerWeights: ListenerWeights;
 }
 
 /** Migrates the ELBv2 tables and builds the ELBv2 service. */
@@ -87,7 +91,7 @@ export function createElbv2(opts: Elbv2Options): Elbv2 {
       await commit.close();
     },
   };
-  return { service, runnable, ecsTargets: new EcsTargetRegistry(deps) };
+  return { service, runnable, ecsTargets: new EcsTargetRegistry(deps), listenerWeights: new ListenerWeights(deps) };
 }
 
 /** The data plane snapshot of the stored ELBv2 configuration. */
