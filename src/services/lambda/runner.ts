@@ -7,7 +7,6 @@
  * payload or the runtime's error.
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,23 +23,6 @@ export const MAX_RESPONSE_BYTES = 6_291_456;
 export const LOG_TAIL_BYTES = 4096;
 
 const NODE_BOOTSTRAP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime', 'node-bootstrap.js');
-
-/**
- * Berth's own node_modules, given to node functions as NODE_PATH: AWS's nodejs runtimes include
- * the AWS SDK for JavaScript v3, so a function may `require('@aws-sdk/client-codedeploy')` without
- * bundling it (a CodeDeploy hook calling PutLifecycleEventHookExecutionStatus does). Undefined when
- * the SDK cannot be found (the function must then bring its own).
- */
-export const SDK_NODE_PATH: string | undefined = (() => {
-  try {
-    const resolved = createRequire(import.meta.url).resolve('@aws-sdk/client-lambda');
-    const marker = `${path.sep}node_modules${path.sep}`;
-    const at = resolved.lastIndexOf(marker);
-    return at < 0 ? undefined : resolved.slice(0, at + marker.length - 1);
-  } catch {
-    return undefined;
-  }
-})();
 
 /** What the runner needs from Berth. */
 export interface RunnerOptions {
@@ -129,7 +111,6 @@ export class Runner {
       ...(this.opts.credentials ? { AWS_ACCESS_KEY_ID: this.opts.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: this.opts.credentials.secretAccessKey } : {}),
     };
     if (kind === 'python') env.PYTHONUNBUFFERED = '1';
-    if (kind === 'node' && SDK_NODE_PATH && env.NODE_PATH === undefined) env.NODE_PATH = SDK_NODE_PATH;
     const args = kind === 'node' ? [`--max-old-space-size=${Math.max(16, Math.floor(fn.memorySize * 0.9))}`, NODE_BOOTSTRAP] : ['-u', '-c', PYTHON_BOOTSTRAP];
 
     const lines: string[] = [];
