@@ -216,9 +216,9 @@ describe('CodeDeploy tags and unbuilt operations', () => {
     await h.fails('TagResource', { ResourceArn: 'arn:aws:codedeploy:us-east-1:123456789012:deploymentconfig:CodeDeployDefault.ECSAllAtOnce', Tags: [{ Key: 'a', Value: '1' }] }, 'ArnNotSupportedException');
   });
 
-  it('answers deployment operations, which are not built yet, with UnsupportedOperation', async () => {
+  it('answers operations it has not built (EC2/on-premises instances, stored revisions) with UnsupportedOperation', async () => {
     const h = harness();
-    for (const op of ['CreateDeployment', 'GetDeployment', 'ListDeployments', 'StopDeployment', 'ContinueDeployment', 'PutLifecycleEventHookExecutionStatus']) {
+    for (const op of ['RegisterApplicationRevision', 'ListApplicationRevisions', 'RegisterOnPremisesInstance', 'ListDeploymentInstances']) {
       assert.equal(h.codedeploy.operations[op], undefined, op);
     }
     assert.equal(h.codedeploy.unsupportedCode, 'UnsupportedOperation');

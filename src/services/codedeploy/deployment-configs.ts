@@ -145,6 +145,8 @@ export function deploymentConfigOperations(deps: CodeDeployDeps): Record<string,
       if (predefinedConfig(name)) throw cdError('InvalidOperationException', `The predefined deployment configuration ${name} cannot be deleted.`);
       if (!records.config(name)) return {};
       if (records.configInUse(name)) throw cdError('DeploymentConfigInUseException', `The deployment configuration ${name} is still in use by a deployment group.`);
+      const running = records.liveDeployments().find((d) => d.deploymentConfigName === name);
+      if (running) throw cdError('DeploymentConfigInUseException', `The deployment configuration ${name} is still in use by deployment ${running.deploymentId}, which has not finished.`);
       deps.tags.clear(deploymentConfigArn(deps.scope, name));
       records.deleteConfig(name);
       return {};

@@ -15,14 +15,18 @@ import {
 } from './group-validation.js';
 import { checkName, page } from './names.js';
 import { DEFAULT_ECS_CONFIG } from './predefined.js';
+import type { RevisionRecord } from './deployment-types.js';
 import type { ApplicationRecord, DeploymentGroupRecord } from './records.js';
 import { checkTags, type WireTag } from './tags.js';
 
 /** AWS's default quota of deployment groups per application. */
 export const MAX_GROUPS_PER_APPLICATION = 1000;
 
-/** A deployment group as CodeDeploy shows it; the deployment fields stay absent until a deployment exists. */
-export function groupToWire(app: ApplicationRecord, g: DeploymentGroupRecord) {
+/**
+ * A deployment group as CodeDeploy shows it; the deployment fields stay absent until a deployment
+ * exists. `targetRevision` is the revision of the last successful deployment.
+ */
+export function groupToWire(app: ApplicationRecord, g: DeploymentGroupRecord, targetRevision?: RevisionRecord) {
   const last = (d: DeploymentGroupRecord['lastAttemptedDeployment']) =>
     d && { deploymentId: d.deploymentId, status: d.status, createTime: new Date(d.createTime), endTime: d.endTime ? new Date(d.endTime) : undefined };
   return {
@@ -43,6 +47,7 @@ export function groupToWire(app: ApplicationRecord, g: DeploymentGroupRecord) {
     loadBalancerInfo: g.loadBalancerInfo,
     lastSuccessfulDeployment: last(g.lastSuccessfulDeployment),
     lastAttemptedDeployment: last(g.lastAttemptedDeployment),
+    targetRevision: targetRevision && { revisionType: targetRevision.revisionType, appSpecContent: targetRevision.appSpecContent, string: targetRevision.string },
     computePlatform: g.computePlatform,
     ecsServices: g.ecsServices,
     terminationHookEnabled: g.terminationHookEnabled,
@@ -101,6 +106,7 @@ export function deploymentGroupOperations(deps: CodeDeployDeps): Record<string, 
     if (!g) throw deploymentGroupDoesNotExist(app.applicationName, name);
     return g;
   };
+  const targetRevision = (g: DeploymentGroupRecord) => (g.lastSuccessfulDeployment ? records.deployment(g.lastSuccessfulDeployment.deploymentId)?.revision : undefined);
   return {
     CreateDeploymentGroup(input: GroupSettings & { applicationName: string; deploymentGroupName: string; tags?: WireTag[] }) {
       checkName(input.deploymentGroupName, 'InvalidDeploymentGroupNameException', 'deployment group name');
@@ -120,7 +126,8 @@ export function deploymentGroupOperations(deps: CodeDeployDeps): Record<string, 
 
     GetDeploymentGroup(input: { applicationName: string; deploymentGroupName: string }) {
       const app = requireApplication(deps, input.applicationName);
-      return { deploymentGroupInfo: groupToWire(app, requireGroup(app, input.deploymentGroupName)) };
+      const g = requireGroup(app, input.deploymentGroupName);
+      return { deploymentGroupInfo: groupToWire(app, g, targetRevision(g)) };
     },
 
     BatchGetDeploymentGroups(input: { applicationName: string; deploymentGroupNames: string[] }) {
@@ -136,7 +143,7 @@ export function deploymentGroupOperations(deps: CodeDeployDeps): Record<string, 
         else missing.push(n);
       }
       return {
-        deploymentGroupsInfo: found.map((g) => groupToWire(app, g)),
+        deploymentGroupsInfo: found.map((g) => groupToWire(app, g, targetRevision(g))),
         errorMessage: missing.length ? `Deployment groups not found in application ${app.applicationName}: ${missing.join(', ')}` : undefined,
       };
     },

@@ -109,6 +109,8 @@ export interface DeploymentRecord {
   trafficRouting: TrafficRoutingConfig;
   blueGreen: BlueGreenConfig;
   autoRollback: { enabled: boolean; events: string[] };
+  /** CreateDeployment's overrideAlarmConfiguration, kept to show back (nothing watches alarms yet). */
+  overrideAlarmConfiguration?: { enabled: boolean; ignorePollAlarmFailure: boolean; alarms: { name: string }[] };
   service: EcsServiceRef;
   /** The ECS service ARN (the deployment target's targetArn). */
   serviceArn: string;

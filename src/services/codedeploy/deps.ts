@@ -21,6 +21,19 @@ export interface CodeDeployPeers {
   targetGroupByName(name: string): { arn: string; name: string } | undefined;
   /** The ELBv2 listener `arn`. */
   listener(arn: string): { arn: string; loadBalancerArn: string } | undefined;
+  /** The service's PRIMARY task set (what serves production when a deployment starts); undefined when there is none. */
+  ecsPrimaryTaskSet(clusterName: string, serviceName: string): { id: string; taskSetArn: string; taskDefinition: string; targetGroupArns: string[] } | undefined;
+  /** The service's task sets with their live task counts (empty when the service is gone). */
+  ecsTaskSets(clusterName: string, serviceName: string): PeerTaskSet[];
+}
+
+/** A task set as the deployment target shows it. */
+export interface PeerTaskSet {
+  id: string;
+  status: string;
+  computedDesiredCount: number;
+  runningCount: number;
+  pendingCount: number;
 }
 
 /** Shared dependencies of the CodeDeploy operations. */
@@ -33,4 +46,8 @@ export interface CodeDeployDeps {
   /** The clock (tests may pin it). */
   now(): Date;
   peers: CodeDeployPeers;
+  /** Called after a change the deployment engine acts on (CreateDeployment, Stop, Continue, a hook's report): wakes it. */
+  onDeploymentChange?: () => void;
+  /** Random bytes for deployment ids (tests may pin them). */
+  random: (n: number) => Buffer;
 }

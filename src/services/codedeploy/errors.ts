@@ -21,6 +21,10 @@ export function validationError(message: string): ServiceError {
     ['deploymentConfigName', 'DeploymentConfigNameRequiredException', 'InvalidDeploymentConfigNameException'],
     ['serviceRoleArn', 'RoleRequiredException', 'InvalidRoleException'],
     ['ResourceArn', 'ResourceArnRequiredException', 'InvalidArnException'],
+    ['deploymentId', 'DeploymentIdRequiredException', 'InvalidDeploymentIdException'],
+    ['deploymentIds', 'DeploymentIdRequiredException', 'InvalidDeploymentIdException'],
+    ['targetId', 'DeploymentTargetIdRequiredException', 'InvalidDeploymentTargetIdException'],
+    ['targetIds', 'DeploymentTargetIdRequiredException', 'InvalidDeploymentTargetIdException'],
   ];
   // Only a single problem maps to a specific exception; several at once stay a ValidationException.
   if (message.startsWith('1 validation error')) {
@@ -37,3 +41,5 @@ export const deploymentGroupDoesNotExist = (app: string, group: string) =>
   cdError('DeploymentGroupDoesNotExistException', `No Deployment Group found for name: ${group} in application ${app}`);
 export const deploymentConfigDoesNotExist = (name: string) => cdError('DeploymentConfigDoesNotExistException', `No deployment configuration found for name: ${name}`);
 export const invalidInput = (message: string) => cdError('InvalidInputException', message);
+export const deploymentIdRequired = () => cdError('DeploymentIdRequiredException', 'At least one deployment ID must be specified.');
+export const deploymentDoesNotExist = (id: string) => cdError('DeploymentDoesNotExistException', `The deployment ${id} could not be found.`);

@@ -1,8 +1,9 @@
 /**
- * AWS CodeDeploy: the control plane of blue/green ECS deployments (applications, deployment
- * configurations, deployment groups, tags). Deployments themselves are not built yet and answer
- * `UnsupportedOperation`; README.md says how they will be stored and driven.
+ * AWS CodeDeploy: blue/green ECS deployments — applications, deployment configurations,
+ * deployment groups, tags, and the deployment API (deployments.ts), whose records the deployment
+ * engine drives; README.md says how they are stored and driven.
  */
+import { randomBytes } from 'node:crypto';
 import type { ServiceDefinition } from '../../api/index.js';
 import { loadServiceModel } from '../../model/index.js';
 import type { Store } from '../../state/index.js';
@@ -12,13 +13,15 @@ import type { ArnScope } from './arns.js';
 import type { CodeDeployDeps, CodeDeployPeers } from './deps.js';
 import { deploymentConfigOperations } from './deployment-configs.js';
 import { deploymentGroupOperations } from './deployment-groups.js';
+import { deploymentOperations } from './deployments.js';
 import { validationError } from './errors.js';
 import { storePeers } from './peers.js';
 import { Records } from './records.js';
 import { codedeployMigrations } from './schema.js';
 import { tagOperations } from './tags.js';
 
-export type { CodeDeployDeps, CodeDeployPeers } from './deps.js';
+export type { CodeDeployDeps, CodeDeployPeers, PeerTaskSet } from './deps.js';
+export { parseAppSpec } from './appspec.js';
 export { codedeployMigrations } from './schema.js';
 export { PREDEFINED_CONFIGS, DEFAULT_ECS_CONFIG } from './predefined.js';
 export type { ApplicationRecord, DeploymentConfigRecord, DeploymentGroupRecord, TrafficRoutingConfig } from './records.js';
@@ -31,6 +34,10 @@ export interface CodeDeployOptions {
   now?: () => Date;
   /** What CodeDeploy reads of ECS and ELBv2; defaults to their tables in `store`. */
   peers?: CodeDeployPeers;
+  /** Called after CreateDeployment, StopDeployment, ContinueDeployment or a hook's report committed (wakes the deployment engine). */
+  onDeploymentChange?: () => void;
+  /** Random bytes for deployment ids; defaults to crypto.randomBytes. */
+  random?: (n: number) => Buffer;
 }
 
 /** Migrates the CodeDeploy tables and builds the CodeDeploy service for api/. */
@@ -43,6 +50,8 @@ export function createCodeDeployService(opts: CodeDeployOptions): ServiceDefinit
     scope: opts.scope,
     now: opts.now ?? (() => new Date()),
     peers: opts.peers ?? storePeers(opts.store, opts.scope),
+    onDeploymentChange: opts.onDeploymentChange,
+    random: opts.random ?? randomBytes,
   };
   return {
     model: loadServiceModel('codedeploy'),
@@ -50,6 +59,7 @@ export function createCodeDeployService(opts: CodeDeployOptions): ServiceDefinit
       ...applicationOperations(deps),
       ...deploymentConfigOperations(deps),
       ...deploymentGroupOperations(deps),
+      ...deploymentOperations(deps),
       ...tagOperations(deps),
     },
     validationError,

@@ -4,7 +4,7 @@
  * what is committed at that moment).
  */
 import type { Store } from '../../state/index.js';
-import { findCluster, findService, type EcsDeps } from '../ecs/index.js';
+import { findCluster, findService, taskSetCounts, type EcsDeps } from '../ecs/index.js';
 import { elbv2Snapshot } from '../elbv2/index.js';
 import type { ArnScope } from './arns.js';
 import type { CodeDeployPeers } from './deps.js';
@@ -13,6 +13,11 @@ import type { CodeDeployPeers } from './deps.js';
 export function storePeers(store: Store, scope: ArnScope): CodeDeployPeers {
   // Only the lookups' fields are needed; ECS's finders read nothing else of its deps.
   const ecs = { store, scope } as unknown as EcsDeps;
+  const activeService = (clusterName: string, serviceName: string) => {
+    const cluster = findCluster(ecs, clusterName);
+    if (!cluster || cluster.status !== 'ACTIVE') return undefined;
+    return findService(ecs, cluster, serviceName);
+  };
   return {
     ecsService(clusterName, serviceName) {
       const cluster = findCluster(ecs, clusterName);
@@ -36,6 +41,21 @@ export function storePeers(store: Store, scope: ArnScope): CodeDeployPeers {
         if (lb.listeners.some((l) => l.arn === arn)) return { arn, loadBalancerArn: lb.arn };
       }
       return undefined;
+    },
+    ecsPrimaryTaskSet(clusterName, serviceName) {
+      const s = activeService(clusterName, serviceName);
+      const t = s?.taskSets.find((x) => x.status === 'PRIMARY');
+      if (!t) return undefined;
+      return { id: t.id, taskSetArn: t.taskSetArn, taskDefinition: t.taskDefinition, targetGroupArns: t.loadBalancers.map((lb) => lb.targetGroupArn).filter((a): a is string => !!a) };
+    },
+    ecsTaskSets(clusterName, serviceName) {
+      const s = activeService(clusterName, serviceName);
+      if (!s) return [];
+      const counts = taskSetCounts(ecs, s);
+      return s.taskSets.map((t) => {
+        const c = counts(t.id);
+        return { id: t.id, status: t.status, computedDesiredCount: t.computedDesiredCount, runningCount: c.running, pendingCount: c.pending };
+      });
     },
   };
 }

@@ -19,7 +19,7 @@ export { ecsMigrations } from './schema.js';
 export { replacePrimary, type DeploymentStatus, type RolloutState, type DeploymentRecord } from './deployments.js';
 export { deploymentFor, findService, saveService, settleDrainingService, type ServiceRecord, type ServiceSchedulerState } from './services.js';
 export { findCluster, DRIVER_TAG, DRIVER_CHOICES, type ClusterRecord, type DriverChoice } from './clusters.js';
-export { requireTaskDefinition, type TaskDefinitionRecord } from './task-definition-records.js';
+export { findTaskDefinition, requireTaskDefinition, type TaskDefinitionRecord } from './task-definition-records.js';
 export { parseTaskCpu, parseTaskMemory } from './task-definition-validation.js';
 export { checkOverrides, newTask, requestStop, saveTask, type TaskRecord, type ContainerRecord, type TaskOverride } from './tasks.js';
 export { TaskStatus, ContainerStatus, TaskDesiredStatus } from './lifecycle.js';
@@ -34,6 +34,7 @@ export {
   makePrimaryTaskSet,
   removeTaskSet,
   rescaleTaskSets,
+  taskSetCounts,
   MAX_TASK_SETS,
   type CodeDeployTaskSetInput,
   type NewTaskSetInput,
