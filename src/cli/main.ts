@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `berth` command: dispatches to one subcommand per file. */
 import { OptionsError } from '../config/index.js';
+import { runDeployments } from './deployments.js';
 import { runEnv } from './env.js';
 import { runImage } from './image.js';
 import { runLogs } from './logs.js';
@@ -13,11 +14,12 @@ Commands:
   env    Print shell exports (AWS_ENDPOINT_URL, keys, region) for the AWS CLI and SDKs.
   image  Manage the local image store (import, ls, rm).
   logs   Print a log group's events, or a task's or service's (berth logs CLUSTER TASK|SERVICE); --follow tails.
+  deployments  Watch a CodeDeploy blue/green deployment live (watch ID) or list recent ones (ls).
   help   Show this help.
 
 Run 'berth <command> --help' for a command's options.`;
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { up: runUp, env: runEnv, image: runImage, logs: runLogs };
+const commands: Record<string, (args: string[]) => Promise<number>> = { up: runUp, env: runEnv, image: runImage, logs: runLogs, deployments: runDeployments };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
