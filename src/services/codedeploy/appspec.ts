@@ -22,7 +22,7 @@ function stringList(v: unknown, what: string): string[] {
 
 /** A non-negative integer, given as a number or a string of digits. */
 function integer(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
   if (typeof v === 'string' && /^\d{1,9}$/.test(v)) return Number(v);
   return undefined;
 }
