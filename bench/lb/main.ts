@@ -4,8 +4,9 @@
  * duration against (a) the backend directly, (b) nginx proxying to it with upstream keepalive,
  * worker_processes 1, (b') the same with worker_processes auto and (b'') a bare Node proxy on
  * Berth's parts (both for information), (c) Berth's Application Load Balancer with a path rule
- * and a weighted forward to two target groups. The targets run one after the other in one run;
- * prints req/s, latency percentiles, errors, CPU and the ratios, and whether Berth reaches 0.4x
+ * and a weighted forward to two target groups. All targets are started first, then measured in
+ * rounds, each round measuring every target in turn; each target's median round is reported
+ * (req/s, latency percentiles, errors, CPU) with the ratios and whether Berth reaches 0.4x
  * nginx's throughput. Not a test.
  */
 import { spawnSync } from 'node:child_process';
@@ -121,7 +122,7 @@ async function main(): Promise<number> {
   }
   const disarm = armWatchdog('bench:lb', opts.timeoutS);
 
-  say(`bench:lb — wrk -t ${opts.threads} -c ${opts.connections}, ${opts.warmupS} s warm-up + ${opts.durationS} s measured per target, GET ${BENCH_PATH}; targets one at a time: ${opts.targets.join(', ')}`);
+  say(`bench:lb — wrk -t ${opts.threads} -c ${opts.connections}, GET ${BENCH_PATH}; ${opts.rounds} round(s), each measuring every target in turn for ${opts.durationS} s (the first after a ${opts.warmupS} s warm-up); targets: ${opts.targets.join(', ')}`);
   say(`host: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, ${firstLine(wrkBin!, ['-v'])}${nginxBin ? `, ${firstLine(nginxBin, ['-v'])}` : ''}`);
   say(`load average at start ${loadavg()} (uptime: ${firstLine('uptime', [])})`);
 
@@ -135,53 +136,85 @@ async function main(): Promise<number> {
   say(`backend: pid ${backend.pid}, ${opts.backendWorkers} process(es), 127.0.0.1:${backendPorts.join(' and :')}`);
 
   const rows: Row[] = [];
-  const record = (target: TargetName, m: Measured) => {
+  const record = (target: TargetName, m: Measured, rounds: number[]) => {
     const r = m.result;
     const c = (x: { user: number; sys: number } | undefined) => (x ? `${(x.user + x.sys).toFixed(2)} cores (user ${x.user.toFixed(2)}, sys ${x.sys.toFixed(2)})` : '-');
-    say(`  ${target}: ${r.rps.toFixed(0)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  non-2xx ${r.non2xx}  socket errors ${r.socketErrors}`);
+    say(`  ${target}: median round ${r.rps.toFixed(0)} req/s (rounds: ${rounds.map((x) => x.toFixed(0)).join(', ')})  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  non-2xx ${r.non2xx}  socket errors ${r.socketErrors}`);
     say(`  ${target}: proxy ${c(m.proxy)}; backend ${c(m.backend)}`);
     rows.push({ target, label: LABELS[target], result: r, proxy: m.proxy, backend: m.backend });
   };
 
-  for (const target of opts.targets) {
+  /** A target that is up and checked: where wrk points, whose CPU counts, how it stops. */
+  interface Started {
+    target: TargetName;
+    url: string;
+    proxyPid?: number;
+    stop(): Promise<unknown>;
+  }
+  const start = async (target: TargetName): Promise<Started> => {
     say(`\n${target} — ${LABELS[target]}:`);
     if (target === 'direct') {
       await verify(target, '127.0.0.1', backendPorts[0], ['200 ok a']);
-      record(target, await measure(opts, wrkBin!, script, `http://127.0.0.1:${backendPorts[0]}${BENCH_PATH}`, { backend: backend.pid }));
-    } else if (target === 'nginx' || target === 'nginx-auto' || target === 'nginx-n') {
+      return { target, url: `http://127.0.0.1:${backendPorts[0]}${BENCH_PATH}`, stop: async () => {} };
+    }
+    if (target === 'nginx' || target === 'nginx-auto' || target === 'nginx-n') {
       const workers = target === 'nginx' ? 1 : target === 'nginx-n' ? opts.lbWorkers : 'auto';
       const nginx = await startNginx(nginxBin!, { prefix: path.join(dir, target), workers, backendPorts, keepalive: upstreamKeepalive(opts) });
-      try {
-        say(`  nginx: pid ${nginx.process.pid}, 127.0.0.1:${nginx.port}, worker_processes ${workers}, upstream keepalive ${upstreamKeepalive(opts)}`);
-        await verify(target, '127.0.0.1', nginx.port, ['200 ok a', '200 ok b']);
-        record(target, await measure(opts, wrkBin!, script, `http://127.0.0.1:${nginx.port}${BENCH_PATH}`, { proxy: nginx.process.pid, backend: backend.pid }));
-      } finally {
-        await nginx.process.stop();
-      }
-    } else if (target === 'node-proxy') {
+      const started = { target, url: `http://127.0.0.1:${nginx.port}${BENCH_PATH}`, proxyPid: nginx.process.pid, stop: () => nginx.process.stop() };
+      say(`  nginx: pid ${nginx.process.pid}, 127.0.0.1:${nginx.port}, worker_processes ${workers}, upstream keepalive ${upstreamKeepalive(opts)}`);
+      await verify(target, '127.0.0.1', nginx.port, ['200 ok a', '200 ok b']).catch(async (err) => {
+        await started.stop();
+        throw err;
+      });
+      return started;
+    }
+    if (target === 'node-proxy') {
       const port = await freePort('127.0.0.1');
       const proxyJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-proxy-server.js');
       const env = opts.cpuProfDir ? { ...process.env, ...cpuProfileEnv(opts.cpuProfDir, 'node-proxy') } : process.env;
       const proxy = await startManaged(process.execPath, [proxyJs, String(port), ...backendPorts.map(String)], { readyLine: 'ready', env });
-      try {
-        say(`  node-proxy: pid ${proxy.pid}, 127.0.0.1:${port}`);
-        await verify(target, '127.0.0.1', port, ['200 ok a', '200 ok b']);
-        record(target, await measure(opts, wrkBin!, script, `http://127.0.0.1:${port}${BENCH_PATH}`, { proxy: proxy.pid, backend: backend.pid }));
-      } finally {
-        await proxy.stop();
-      }
-    } else {
-      const t0 = performance.now();
-      const lbWorkers = target === 'berth-n' ? opts.lbWorkers : 0;
-      const alb = await startBerthAlb({ backendPorts, pathPattern: PATH_PATTERN, cpuProfDir: opts.cpuProfDir, lbWorkers });
-      try {
-        say(`  Berth: pid ${alb.pid} (CPU counted with its load balancer workers: ${lbWorkers}); load balancer ${alb.dnsName} at ${alb.address}:${alb.port}; targets healthy after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-        await verify(target, alb.address, alb.port, ['200 ok a', '200 ok b']);
-        record(target, await measure(opts, wrkBin!, script, `http://${alb.address}:${alb.port}${BENCH_PATH}`, { proxy: alb.pid, backend: backend.pid }));
-      } finally {
-        await alb.managed.stop();
+      say(`  node-proxy: pid ${proxy.pid}, 127.0.0.1:${port}`);
+      const started = { target, url: `http://127.0.0.1:${port}${BENCH_PATH}`, proxyPid: proxy.pid, stop: () => proxy.stop() };
+      await verify(target, '127.0.0.1', port, ['200 ok a', '200 ok b']).catch(async (err) => {
+        await started.stop();
+        throw err;
+      });
+      return started;
+    }
+    const t0 = performance.now();
+    const lbWorkers = target === 'berth-n' ? opts.lbWorkers : 0;
+    const alb = await startBerthAlb({ backendPorts, pathPattern: PATH_PATTERN, cpuProfDir: opts.cpuProfDir, lbWorkers });
+    say(`  Berth: pid ${alb.pid} (CPU counted with its load balancer workers: ${lbWorkers}); load balancer ${alb.dnsName} at ${alb.address}:${alb.port}; targets healthy after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const started = { target, url: `http://${alb.address}:${alb.port}${BENCH_PATH}`, proxyPid: alb.pid, stop: () => alb.managed.stop() };
+    await verify(target, alb.address, alb.port, ['200 ok a', '200 ok b']).catch(async (err) => {
+      await started.stop();
+      throw err;
+    });
+    return started;
+  };
+
+  // Everything is started first; then each round measures every target in turn (the first round
+  // after a warm-up), so a change in what else the host runs touches all targets alike.
+  const running: Started[] = [];
+  try {
+    for (const target of opts.targets) running.push(await start(target));
+    const measured = new Map<TargetName, Measured[]>();
+    for (let round = 1; round <= opts.rounds; round++) {
+      say(`\nround ${round} of ${opts.rounds}:`);
+      for (const s of running) {
+        const m = await measure({ ...opts, warmupS: round === 1 ? opts.warmupS : 0 }, wrkBin!, script, s.url, { proxy: s.proxyPid, backend: backend.pid });
+        say(`  ${s.target}: ${m.result.rps.toFixed(0)} req/s`);
+        measured.set(s.target, [...(measured.get(s.target) ?? []), m]);
       }
     }
+    say('');
+    for (const s of running) {
+      const all = measured.get(s.target)!;
+      const sorted = [...all].sort((a, b) => a.result.rps - b.result.rps);
+      record(s.target, sorted[Math.floor((sorted.length - 1) / 2)], all.map((m) => m.result.rps));
+    }
+  } finally {
+    for (const s of running.reverse()) await s.stop();
   }
   await backend.stop();
 

@@ -12,8 +12,10 @@ export type TargetName = (typeof ALL_TARGETS)[number];
 
 /** What a user may set; every member has a documented default. */
 export interface LbBenchOptions {
-  /** Measured seconds per target (`--duration`, `BENCH_DURATION`; default 10). */
+  /** Measured seconds per target and round (`--duration`, `BENCH_DURATION`; default 5). */
   durationS?: number;
+  /** Rounds: every target is measured once per round, in turn (`--rounds`, `BENCH_ROUNDS`; default 3). */
+  rounds?: number;
   /** Unrecorded wrk run before each measurement, seconds (`--warmup`, `BENCH_WARMUP`; default 2). */
   warmupS?: number;
   /** wrk connections (`--connections`, `BENCH_CONNECTIONS`; default 32). */
@@ -35,6 +37,7 @@ export interface LbBenchOptions {
 /** Options with every default applied. */
 export interface ResolvedLbBenchOptions {
   durationS: number;
+  rounds: number;
   warmupS: number;
   connections: number;
   threads: number;
@@ -54,14 +57,15 @@ keepalive, and against the backend itself: wrk, the same path, connections, thre
 on each target, one after the other in one run. Needs wrk and nginx on PATH
 (apt-get install wrk nginx-light).
 
-  --duration S          measured seconds per target                   (BENCH_DURATION, 10)
+  --duration S          measured seconds per target and round         (BENCH_DURATION, 5)
+  --rounds N            rounds; each measures every target in turn    (BENCH_ROUNDS, 3)
   --warmup S            unrecorded wrk run before each target         (BENCH_WARMUP, 2)
   --connections N       wrk connections (-c)                          (BENCH_CONNECTIONS, 32)
   --threads N           wrk threads (-t)                              (BENCH_THREADS, 2)
   --backend-workers N   backend processes sharing its ports           (BENCH_BACKEND_WORKERS, 1)
   --targets LIST        of ${ALL_TARGETS.join(',')}
                                                                       (BENCH_TARGETS, all)
-  --timeout S           hard limit for the whole run                  (BENCH_TIMEOUT, 240)
+  --timeout S           hard limit for the whole run                  (BENCH_TIMEOUT, 300)
   --cpu-prof DIR        write V8 CPU profiles of Berth and node-proxy (BENCH_CPU_PROF)
   --lb-workers N        also nginx worker_processes N (nginx-n) against Berth with
                         BERTH_LB_WORKERS=N (berth-n)                  (BENCH_LB_WORKERS, 0: not)
@@ -72,12 +76,16 @@ the least a Node proxy on Berth's parts does (node:http + undici Pool, no rules,
 the gap between it and nginx is Node's, between Berth and it Berth's own work.
 With --lb-workers N, Berth's load balancer serves requests in N worker processes (its API stays
 in the main process) and is compared with nginx worker_processes N: the same worker count.
-A quick run: npm run bench:lb -- --duration 3 --warmup 1
+Every target is started first; then each round measures every target in turn, and the report
+shows each target's median round (by req/s): drift in what else the host runs then touches all
+targets alike instead of whichever ran during it.
+A quick run: npm run bench:lb -- --duration 3 --warmup 1 --rounds 1
 `;
 
 /** Applies defaults and checks ranges, with a message naming the bad option. */
 export function compileLbBenchOptions(o: LbBenchOptions): ResolvedLbBenchOptions {
   checkPositive('--duration', o.durationS, true);
+  checkPositive('--rounds', o.rounds, true);
   checkPositive('--connections', o.connections, true);
   checkPositive('--threads', o.threads, true);
   checkPositive('--backend-workers', o.backendWorkers, true);
@@ -99,13 +107,14 @@ export function compileLbBenchOptions(o: LbBenchOptions): ResolvedLbBenchOptions
   const needN = targets.filter((t) => (WORKER_TARGETS as readonly string[]).includes(t));
   if (needN.length && lbWorkers === 0) throw new Error(`--targets ${needN.join(', ')} need --lb-workers N`);
   return {
-    durationS: o.durationS ?? 10,
+    durationS: o.durationS ?? 5,
+    rounds: o.rounds ?? 3,
     warmupS: o.warmupS ?? 2,
     connections,
     threads,
     backendWorkers: o.backendWorkers ?? 1,
     targets: ALL_TARGETS.filter((t) => targets.includes(t)),
-    timeoutS: o.timeoutS ?? 240,
+    timeoutS: o.timeoutS ?? 300,
     cpuProfDir: o.cpuProfDir || undefined,
     lbWorkers,
   };
@@ -117,6 +126,7 @@ export function parseLbBenchArgs(argv: string[], env: NodeJS.ProcessEnv): LbBenc
   const list = (s: string | undefined) => (s === undefined || s === '' ? undefined : s.split(','));
   const o: LbBenchOptions = {
     durationS: num(env.BENCH_DURATION),
+    rounds: num(env.BENCH_ROUNDS),
     warmupS: num(env.BENCH_WARMUP),
     connections: num(env.BENCH_CONNECTIONS),
     threads: num(env.BENCH_THREADS),
@@ -129,6 +139,7 @@ export function parseLbBenchArgs(argv: string[], env: NodeJS.ProcessEnv): LbBenc
   const known = forEachFlag(argv, USAGE, (flag, value) => {
     switch (flag) {
       case '--duration': o.durationS = num(value()); break;
+      case '--rounds': o.rounds = num(value()); break;
       case '--warmup': o.warmupS = num(value()); break;
       case '--connections': o.connections = num(value()); break;
       case '--threads': o.threads = num(value()); break;
