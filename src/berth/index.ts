@@ -9,9 +9,11 @@ import { createDriverSet, MetadataServer, metadataPort, StatsSampler, TaskAgent 
 import { ApiServer } from '../api/index.js';
 import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } from '../config/index.js';
 import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
-import { createEcsService, StoppedTaskSweeper } from '../services/ecs/index.js';
+import { codeDeployTaskSets, createEcsService, StoppedTaskSweeper } from '../services/ecs/index.js';
 import { createElbv2 } from '../services/elbv2/index.js';
 import { createCodeDeployService } from '../services/codedeploy/index.js';
+import { DeploymentEngine } from '../services/codedeploy/engine.js';
+import { TagStore } from '../tagging/index.js';
 import { createLambda } from '../services/lambda/index.js';
 import { createLoadBalancerEngine } from '../lb/index.js';
 import { createLogsService, createLogWriter, createRetentionSweeper } from '../services/logs/index.js';
@@ -93,12 +95,27 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
           onTaskStatusChange: (t) => {
             scheduler?.wake(t);
             lbTargets?.wake();
+            deployments.wake();
           },
           drained: lbTargets && ((t) => lbTargets.drained(t)),
         })
       : undefined;
     // The service scheduler places and stops services' tasks; with the agent off nothing would run them.
     const scheduler = agent ? new ServiceScheduler({ store, scope, onTaskChange: () => agent.wake(), log, loadBalancers: lbTargets }) : undefined;
+    // CodeDeploy blue/green deployments: the engine drives ECS task sets, listener weights and Lambda hooks.
+    const onServiceChange = (s: { clusterArn: string; serviceName: string }) => scheduler?.wake(s);
+    const ecsTaskSets = codeDeployTaskSets({ store, tags: new TagStore(store), scope, now: () => new Date(), onTaskChange: () => agent?.wake(), onServiceChange, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) });
+    const deployments = new DeploymentEngine({
+      store,
+      timeScale: opts.timeScale,
+      log,
+      doors: {
+        taskSets: ecsTaskSets,
+        stoppedTasks: (clusterArn, serviceName, taskSetId) => ecsTaskSets.stoppedTasks(clusterArn, serviceName, taskSetId),
+        setForwardWeights: (listenerArn, weights) => elbv2.listenerWeights.setForwardWeights(listenerArn, weights),
+        invoke: (functionName, event, type) => lambda.invoke(functionName, event, type),
+      },
+    });
     // The task metadata endpoint v4; its token key and port are kept in the store so URLs survive a restart.
     if (agent) metadata = new MetadataServer({ source: agent, tokenKey: metadataKey(store), port: await metadataPort(store, '127.0.0.1', log) });
     const api = new ApiServer({
@@ -107,7 +124,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange: (s) => scheduler?.wake(s), targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service, createCodeDeployService({ store, scope }), lambda.service],
+      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service, createCodeDeployService({ store, scope, onDeploymentChange: () => deployments.wake() }), lambda.service],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
     });
@@ -123,6 +140,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     if (agent) manager.add('task-agent', agent);
     if (scheduler) manager.add('service-scheduler', scheduler);
     if (lbTargets) manager.add('lb-targets', lbTargets);
+    manager.add('codedeploy-deployments', deployments);
     if (drivers) manager.add('task-stats', new StatsSampler({ store, drivers, log }));
     const abort = new AbortController();
     const done = manager.start(abort.signal).finally(async () => {
