@@ -10,7 +10,9 @@ import { callOperation, testContext } from '../../api/test-support.js';
 import { Store } from '../../state/index.js';
 import { createEcsService } from '../ecs/index.js';
 import { createElbv2 } from '../elbv2/index.js';
+import type { DeploymentRecord } from './deployment-types.js';
 import { createCodeDeployService } from './index.js';
+import { Records } from './records.js';
 
 export const TEST_SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 export const ROLE = 'arn:aws:iam::123456789012:role/ecsCodeDeployRole';
@@ -42,16 +44,45 @@ export interface Harness {
   fixture(): Promise<Fixture>;
   /** A valid CreateDeploymentGroup input for the fixture (application `app`, group `dg`), with `extra` over it. */
   groupInput(f: Fixture, extra?: object): any;
+  /** The fixture, application `app` (ECS) and group `dg` (with `groupExtra` over the group input). */
+  deploymentGroup(groupExtra?: object): Promise<Fixture>;
+  /** Calls CreateDeployment of `app`/`dg` with {@link appSpecYaml} as AppSpecContent, `extra` over the input; resolves to the id. */
+  deploy(extra?: object): Promise<string>;
+  /** The stored deployment record (what the engine reads). */
+  record(id: string): DeploymentRecord;
+  /** Saves `change(record)` over the stored record, as the engine would (tests move statuses this way). */
+  update(id: string, change: (d: DeploymentRecord) => Partial<DeploymentRecord>): DeploymentRecord;
+  /** How many times CodeDeploy woke the deployment engine (onDeploymentChange). */
+  wakes(): number;
+}
+
+/** An ECS AppSpec file for the fixture's `web` task definition, container `web` port 8080, with `hooks` lines. */
+export function appSpecYaml(opts: { taskDefinition?: string; hooks?: string } = {}): string {
+  return [
+    'version: 0.0',
+    'Resources:',
+    '  - TargetService:',
+    '      Type: AWS::ECS::Service',
+    '      Properties:',
+    `        TaskDefinition: "${opts.taskDefinition ?? 'web:1'}"`,
+    '        LoadBalancerInfo:',
+    '          ContainerName: "web"',
+    '          ContainerPort: 8080',
+    ...(opts.hooks ? ['Hooks:', opts.hooks] : []),
+    '',
+  ].join('\n');
 }
 
 export function harness(store: Store = Store.openFile(':memory:')): Harness {
   const elbv2 = createElbv2({ store, scope: TEST_SCOPE });
   const ecs = createEcsService({ store, scope: TEST_SCOPE, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) });
-  const codedeploy = createCodeDeployService({ store, scope: TEST_SCOPE });
+  let wakes = 0;
+  const codedeploy = createCodeDeployService({ store, scope: TEST_SCOPE, onDeploymentChange: () => wakes++ });
+  const records = new Records(store);
   const call = (op: string, input: object) => callService(store, codedeploy, op, input);
   const elb = (op: string, input: object) => callService(store, elbv2.service, op, input);
   const ecsCall = (op: string, input: object) => callService(store, ecs, op, input);
-  return {
+  const h: Harness = {
     store,
     codedeploy,
     call,
@@ -100,5 +131,28 @@ export function harness(store: Store = Store.openFile(':memory:')): Harness {
         ...extra,
       };
     },
+    async deploymentGroup(groupExtra = {}) {
+      const f = await h.fixture();
+      await call('CreateApplication', { applicationName: 'app', computePlatform: 'ECS' });
+      await call('CreateDeploymentGroup', h.groupInput(f, groupExtra));
+      return f;
+    },
+    async deploy(extra = {}) {
+      const input = { applicationName: 'app', deploymentGroupName: 'dg', revision: { revisionType: 'AppSpecContent', appSpecContent: { content: appSpecYaml() } }, ...extra };
+      return (await call('CreateDeployment', input)).deploymentId;
+    },
+    record(id) {
+      const d = records.deployment(id);
+      assert.ok(d, `deployment ${id} is stored`);
+      return d;
+    },
+    update(id, change) {
+      const d = h.record(id);
+      const next = { ...d, ...change(d) };
+      store.transaction(() => records.saveDeployment(next));
+      return next;
+    },
+    wakes: () => wakes,
   };
+  return h;
 }
