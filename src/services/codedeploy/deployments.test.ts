@@ -1,9 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { TagStore } from '../../tagging/index.js';
+import { codeDeployTaskSets } from '../ecs/index.js';
 import { hookExecutionId } from './deployment-types.js';
 import { Records } from './records.js';
-import { appSpecYaml, harness, type Harness } from './test-support.js';
+import { appSpecYaml, harness, TEST_SCOPE, type Harness } from './test-support.js';
 
 const TD1 = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
 const appSpecRevision = (content: string, sha256?: string) => ({ revisionType: 'AppSpecContent', appSpecContent: { content, sha256 } });
@@ -12,6 +14,19 @@ const appSpecRevision = (content: string, sha256?: string) => ({ revisionType: '
 async function primaryTaskSet(h: Harness): Promise<any> {
   const s = (await h.ecs('DescribeServices', { cluster: 'main', services: ['web'] })).services[0];
   return s.taskSets.find((t: any) => t.status === 'PRIMARY');
+}
+
+/** Moves production to a new PRIMARY task set on `targetGroupArn` through ECS's CodeDeploy door (as the engine does), draining the old one. */
+function swapPrimary(h: Harness, targetGroupArn: string): string {
+  const door = codeDeployTaskSets({ store: h.store, tags: new TagStore(h.store), scope: TEST_SCOPE, now: () => new Date() });
+  const old = door.describe('main', 'web').find((t) => t.status === 'PRIMARY')!;
+  const set = door.create({
+    cluster: 'main', service: 'web', taskDefinition: 'web:1', externalId: 'swap', scale: { value: 100, unit: 'PERCENT' },
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d'] } }, loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
+  });
+  door.makePrimary('main', 'web', set.id as string);
+  door.delete('main', 'web', old.id as string);
+  return set.id as string;
 }
 
 /** Marks the group's last successful deployment as the engine would. */
@@ -183,7 +198,20 @@ describe('CodeDeploy CreateDeployment', () => {
     const third = await h.deploy({ revision: appSpecRevision(appSpecYaml({ taskDefinition: 'nope:7' })) });
     assert.equal(h.record(third).appSpec.taskDefinition, 'nope:7');
     h.update(third, () => ({ status: 'Failed' }));
-    assert.deepEqual(h.record(third).targetGroups.original.arn, f.blue);
+
+    // Once production runs on green, the next deployment goes from green to blue.
+    const onGreen = swapPrimary(h, f.green);
+    const fourth = await h.deploy();
+    const d4 = h.record(fourth);
+    assert.equal(d4.originalTaskSetId, onGreen);
+    assert.deepEqual(d4.targetGroups, { original: { name: 'green', arn: f.green }, replacement: { name: 'blue', arn: f.blue } });
+    h.update(fourth, () => ({ status: 'Failed' }));
+
+    // A PRIMARY task set on neither target group of the pair cannot be deployed from.
+    const lb = (await h.elb('DescribeLoadBalancers', { Names: ['web'] })).LoadBalancers[0];
+    const other = (await h.elb('CreateTargetGroup', { Name: 'other', Protocol: 'HTTP', Port: 8080, VpcId: lb.VpcId, TargetType: 'ip' })).TargetGroups[0].TargetGroupArn;
+    swapPrimary(h, other);
+    await h.fails('CreateDeployment', { applicationName: 'app', deploymentGroupName: 'dg', revision: appSpecRevision(appSpecYaml()) }, 'InvalidTargetGroupPairException', /PRIMARY task set serves neither blue nor green/);
   });
 });
 
@@ -342,7 +370,12 @@ describe('CodeDeploy deployment targets', () => {
     ]);
     const batch = await h.call('BatchGetDeploymentTargets', { deploymentId: id, targetIds: ['main:web'] });
     assert.deepEqual(batch.deploymentTargets, [deploymentTarget]);
-    assert.ok(f.green);
+
+    // A replacement task set that exists shows its live status and counts.
+    const green = swapPrimary(h, f.green);
+    h.update(id, () => ({ replacementTaskSetId: green, traffic: { replacementWeight: 100 } }));
+    const sets = (await h.call('GetDeploymentTarget', { deploymentId: id, targetId: 'main:web' })).deploymentTarget.ecsTarget.taskSetsInfo;
+    assert.deepEqual(sets.map((s: any) => [s.taskSetLabel, s.status, s.desiredCount, s.trafficWeight]), [['Blue', 'DRAINING', 0, 0], ['Green', 'PRIMARY', 1, 100]]);
 
     await h.fails('GetDeploymentTarget', { deploymentId: id, targetId: 'main:other' }, 'DeploymentTargetDoesNotExistException', /main:other/);
     await h.fails('GetDeploymentTarget', { deploymentId: id }, 'DeploymentTargetIdRequiredException');
