@@ -13,6 +13,7 @@ import type { CodeDeployPeers } from './deps.js';
 export function storePeers(store: Store, scope: ArnScope): CodeDeployPeers {
   // Only the lookups' fields are needed; ECS's finders read nothing else of its deps.
   const ecs = { store, scope } as unknown as EcsDeps;
+  // The service in an ACTIVE cluster (any status of its own).
   const activeService = (clusterName: string, serviceName: string) => {
     const cluster = findCluster(ecs, clusterName);
     if (!cluster || cluster.status !== 'ACTIVE') return undefined;
@@ -20,9 +21,7 @@ export function storePeers(store: Store, scope: ArnScope): CodeDeployPeers {
   };
   return {
     ecsService(clusterName, serviceName) {
-      const cluster = findCluster(ecs, clusterName);
-      if (!cluster || cluster.status !== 'ACTIVE') return undefined;
-      const s = findService(ecs, cluster, serviceName);
+      const s = activeService(clusterName, serviceName);
       if (!s) return undefined;
       return {
         arn: s.arn,
