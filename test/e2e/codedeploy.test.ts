@@ -147,7 +147,7 @@ describe('CodeDeploy control plane through the AWS CLI v2 and signed requests', 
     assert.deepEqual((await deploy('list-deployment-groups', '--application-name', 'shop')).deploymentGroups, ['web-dg']);
   });
 
-  it('answers raw signed awsJson 1.1 calls, including AWS-style errors for deployments not built yet', async () => {
+  it('answers raw signed awsJson 1.1 calls, and deployment calls with AWS-style errors', async () => {
     const batch = await raw('BatchGetDeploymentGroups', { applicationName: 'shop', deploymentGroupNames: ['web-dg'] });
     assert.equal(batch.status, 200, batch.body);
     assert.equal(batch.json().deploymentGroupsInfo[0].deploymentGroupName, 'web-dg');
@@ -155,11 +155,17 @@ describe('CodeDeploy control plane through the AWS CLI v2 and signed requests', 
     const missing = await raw('CreateApplication', {});
     assert.equal(missing.status, 400);
     assert.match(missing.json().__type, /ApplicationNameRequiredException/);
-    const unbuilt = await raw('CreateDeployment', { applicationName: 'shop', deploymentGroupName: 'web-dg' });
-    assert.equal(unbuilt.status, 400, unbuilt.body);
-    assert.match(unbuilt.json().__type, /UnsupportedOperation/);
-    assert.match(unbuilt.json().message, /CodeDeploy CreateDeployment/);
-    assert.match(await deployFails('list-deployments', '--application-name', 'shop'), /UnsupportedOperation/);
+    const noRevision = await raw('CreateDeployment', { applicationName: 'shop', deploymentGroupName: 'web-dg' });
+    assert.equal(noRevision.status, 400, noRevision.body);
+    assert.match(noRevision.json().__type, /RevisionRequiredException/);
+    assert.equal(noRevision.json().message, 'Revision must be specified.');
+    assert.match(
+      await deployFails('create-deployment', '--application-name', 'shop', '--deployment-group-name', 'web-dg', '--s3-location', 'bucket=b,key=appspec.yaml,bundleType=YAML'),
+      /InvalidRevisionException.*AppSpecContent/,
+    );
+    assert.match(await deployFails('get-deployment', '--deployment-id', 'd-AAAAAAAAA'), /DeploymentDoesNotExistException.*d-AAAAAAAAA could not be found/);
+    assert.match(await deployFails('list-deployments', '--application-name', 'shop'), /DeploymentGroupNameRequiredException/);
+    assert.deepEqual((await deploy('list-deployments', '--application-name', 'shop', '--deployment-group-name', 'web-dg')).deployments, []);
   });
 
   it('keeps applications, configs and groups across kill -9', async () => {
