@@ -253,14 +253,13 @@ describe('CodeDeploy deployment reads', () => {
     let clock = Date.parse('2026-01-01T00:00:00Z');
     const h = harness();
     await h.deploymentGroup();
-    // The harness's clock is the system clock; time is read from records here, so pin createTime by saving.
+    // Deployments made within one millisecond would tie: give each its own second, in the record and its column.
     const ids: string[] = [];
     for (let i = 0; i < 103; i++) {
       const id = await h.deploy();
       h.update(id, () => ({ status: i % 2 ? 'Failed' : 'Succeeded', createTime: new Date((clock += 1000)).toISOString() }));
       ids.push(id);
     }
-    // create_time is a column: rewrite it as the record says.
     h.store.db.prepare('UPDATE codedeploy_deployments SET create_time = json_extract(doc, \'$.createTime\')').run();
     const newestFirst = [...ids].reverse();
     const first = await h.call('ListDeployments', { applicationName: 'app', deploymentGroupName: 'dg' });
