@@ -31,7 +31,7 @@ import {
   type DeploymentInfo,
   type ECSTarget,
 } from '@aws-sdk/client-codedeploy';
-import { DescribeTaskSetsCommand, ListTasksCommand, type TaskSet } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, DescribeTaskSetsCommand, ListTasksCommand, type TaskSet } from '@aws-sdk/client-ecs';
 import { AWS_CLI_V2, BERTH_BIN } from '../fixtures/berth.js';
 import { until as untilWithin } from '../fixtures/http.js';
 import type { LoadResult } from '../fixtures/load.js';
@@ -54,12 +54,18 @@ const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = WAIT_MS) 
 /** CodeDeploy's ECS lifecycle, in AWS's order, as the deployment target lists it. */
 const LIFECYCLE = ['BeforeInstall', 'Install', 'AfterInstall', 'AllowTestTraffic', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic'];
 /**
- * Margin (ms) kept off each end of a constant-weights window: requests in flight when the weights
- * changed, the data plane taking its new snapshot, and the poll that saw the change taking a call.
+ * Margin (ms) kept off each end of a constant-weights window: the poll that saw the change taking
+ * a call, the data plane taking its new snapshot, and requests in flight when the weights changed
+ * (a request takes a few ms to tens of ms on a busy machine).
  */
-const MARGIN_MS = 250;
-/** Fewest samples a step window must have for its share to be checked. */
-const MIN_WINDOW = 40;
+const MARGIN_MS = 200;
+/** How often the production listener's weights are polled (ms). */
+const POLL_MS = 50;
+/**
+ * Fewest samples a step window must have for its own share to be checked (below that the
+ * tolerance says little); the pooled check covers every window whatever its size.
+ */
+const MIN_WINDOW = 30;
 
 /** One deployment run under load. */
 interface Run {
@@ -83,6 +89,7 @@ interface Step {
   to: number;
   share: number;
   n: number;
+  hits: number;
 }
 
 describe('CodeDeploy blue/green traffic shifting under load (AllAtOnce, canary, linear, custom; hooks; swap)', () => {
@@ -122,10 +129,11 @@ describe('CodeDeploy blue/green traffic shifting under load (AllAtOnce, canary, 
   ): Promise<Run> => {
     // Normally nothing is live here; after a failed test, its deployment is stopped and rolled back.
     const original = await bg.settle({ stopLive: true });
+    const originalTasks = await runningTasks();
     const v = String(++version);
     const td = await bg.taskDefinition(v);
     const load = bg.prodLoad();
-    const watcher = bg.watchProdWeights();
+    const watcher = bg.watchProdWeights(POLL_MS);
     let id = '';
     let tally: LoadResult<string>;
     try {
@@ -133,9 +141,11 @@ describe('CodeDeploy blue/green traffic shifting under load (AllAtOnce, canary, 
       id = await start(td, v);
       assert.match(id, /^d-[A-Z0-9]{9}$/);
       await wait(id);
-      await until("the original task set gone and only the replacement's tasks running", async () => {
+      await until("the original task set gone, its tasks stopped, only the replacement's running", async () => {
         const sets = await taskSetsOf();
-        return sets.length === 1 && sets[0].externalId === id && (await runningTasks()).length === 2 ? true : undefined;
+        if (sets.length !== 1 || sets[0].externalId !== id || (await runningTasks()).length !== 2) return undefined;
+        const old = (await bg.ecs.send(new DescribeTasksCommand({ cluster: bg.cluster, tasks: originalTasks }))).tasks ?? [];
+        return old.length === originalTasks.length && old.every((task) => task.lastStatus === 'STOPPED') ? true : undefined;
       });
       await sleep(500);
     } finally {
@@ -167,31 +177,42 @@ describe('CodeDeploy blue/green traffic shifting under load (AllAtOnce, canary, 
     for (let i = 0; i < r.weights.length; i++) {
       const from = r.weights[i].at + MARGIN_MS;
       const to = (r.weights[i + 1]?.after ?? Infinity) - MARGIN_MS;
-      const { share, n } = shareOf(r.samples, r.version, from, to);
-      out.push({ percent: percentOf(r.weights[i].weights, r.replacementTg), from, to, share, n });
+      const { share, n, hits } = shareOf(r.samples, r.version, from, to);
+      out.push({ percent: percentOf(r.weights[i].weights, r.replacementTg), from, to, share, n, hits });
     }
     return out;
   };
-  /** Asserts each step window with enough samples got its percentage within tolerance; returns how many were checked. */
-  const assertStepShares = (t: TestContext, r: Run, wanted: number[]) => {
+  /**
+   * Asserts the intermediate steps are `wanted`; that each window with at least MIN_WINDOW samples
+   * got its percentage within {@link shareTolerance}; and that all windows together got the share
+   * their weights call for (pooled: expected sum(n_i p_i) / N, variance sum(n_i p_i (1 - p_i)) / N^2,
+   * 4 standard deviations plus 2 points), which holds however few samples each window had.
+   * Returns the windows.
+   */
+  const assertStepShares = (t: TestContext, r: Run, wanted: number[]): Step[] => {
     const windows = steps(r).filter((s) => s.percent > 0 && s.percent < 100);
     assert.deepEqual(windows.map((s) => s.percent), wanted, 'the intermediate steps');
-    let checked = 0;
     for (const s of windows) {
       const p = s.percent / 100;
       const tol = shareTolerance(p, s.n, 0.02);
-      t.diagnostic(`step ${s.percent}%: share ${(100 * s.share).toFixed(1)}% over ${s.n} samples (tolerance ±${(100 * tol).toFixed(1)} points)`);
+      t.diagnostic(`step ${s.percent}%: share ${(100 * s.share).toFixed(1)}% over ${s.n} samples (tolerance ±${(100 * tol).toFixed(1)} points${s.n < MIN_WINDOW ? ', too few to check alone' : ''})`);
       if (s.n < MIN_WINDOW) continue;
-      checked++;
       assert.ok(Math.abs(s.share - p) <= tol, `step ${s.percent}%: the new version answered ${(100 * s.share).toFixed(1)}% of ${s.n} requests, more than ${(100 * tol).toFixed(1)} points off`);
     }
-    return checked;
+    const total = windows.reduce((a, s) => a + s.n, 0);
+    assert.ok(total >= MIN_WINDOW, `the shift windows had ${total} samples in all`);
+    const expected = windows.reduce((a, s) => a + s.n * (s.percent / 100), 0) / total;
+    const observed = windows.reduce((a, s) => a + s.hits, 0) / total;
+    const sd = Math.sqrt(windows.reduce((a, s) => a + s.n * (s.percent / 100) * (1 - s.percent / 100), 0)) / total;
+    t.diagnostic(`all steps: share ${(100 * observed).toFixed(1)}% over ${total} samples, expected ${(100 * expected).toFixed(1)}% ±${(100 * (4 * sd + 0.02)).toFixed(1)} points`);
+    assert.ok(Math.abs(observed - expected) <= 4 * sd + 0.02, `over all steps the new version answered ${(100 * observed).toFixed(1)}% of ${total} requests; the weights call for ${(100 * expected).toFixed(1)}%`);
+    return windows;
   };
   /** Every request sent before the first shift got the old version; every one well after the last got the new one. */
   const assertEnds = (r: Run) => {
     const firstShift = r.weights.find((c) => percentOf(c.weights, r.replacementTg) > 0);
     assert.ok(firstShift, 'production traffic shifted');
-    const before = shareOf(r.samples, r.version, -Infinity, firstShift.after);
+    const before = shareOf(r.samples, r.version, -Infinity, firstShift.after - MARGIN_MS);
     assert.ok(before.n > 0);
     assert.equal(before.hits, 0, 'no request reached the new version before production shifted');
     const full = r.weights.find((c) => percentOf(c.weights, r.replacementTg) === 100);
@@ -346,7 +367,7 @@ describe('CodeDeploy blue/green traffic shifting under load (AllAtOnce, canary, 
       return id;
     });
     assert.deepEqual(percents(r), [0, 10, 100]);
-    assert.equal(assertStepShares(t, r, [10]), 1, 'the canary window had enough samples to check');
+    assertStepShares(t, r, [10]);
     assertEnds(r);
     assert.equal(r.info.deploymentConfigName, 'CodeDeployDefault.ECSCanary10Percent5Minutes');
 
@@ -368,12 +389,10 @@ describe('CodeDeploy blue/green traffic shifting under load (AllAtOnce, canary, 
     const r = await deployUnderLoad(t, (td) => bg.deploy({ taskDefinition: td, deploymentConfigName: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes' }));
     const wanted = [10, 20, 30, 40, 50, 60, 70, 80, 90];
     assert.deepEqual(percents(r), [0, ...wanted, 100]);
-    const checked = assertStepShares(t, r, wanted);
-    assert.ok(checked >= 5, `at least 5 of the 9 one-second steps had ${MIN_WINDOW} samples to check (${checked} did)`);
-    // Beyond each step's own tolerance: the share rises over the shift (first four steps against the last four).
-    const s = steps(r).filter((x) => x.percent > 0 && x.percent < 100);
-    const pooled = (xs: Step[]) => xs.reduce((a, x) => a + x.share * x.n, 0) / Math.max(1, xs.reduce((a, x) => a + x.n, 0));
-    assert.ok(pooled(s.slice(0, 4)) < pooled(s.slice(-4)), 'the share of the new version rises step by step');
+    const s = assertStepShares(t, r, wanted);
+    // The share rises over the shift: the first four steps (10-40%, 25% on average) against the last four (60-90%, 75%).
+    const pooled = (xs: Step[]) => xs.reduce((a, x) => a + x.hits, 0) / Math.max(1, xs.reduce((a, x) => a + x.n, 0));
+    assert.ok(pooled(s.slice(0, 4)) < pooled(s.slice(-4)), `the share of the new version rises step by step: ${s.map((x) => `${x.percent}%: ${(100 * x.share).toFixed(0)}% of ${x.n}`).join(', ')}`);
     assertEnds(r);
   });
 
@@ -387,7 +406,7 @@ describe('CodeDeploy blue/green traffic shifting under load (AllAtOnce, canary, 
     const r = await deployUnderLoad(t, (td) => bg.deploy({ taskDefinition: td, deploymentConfigName: name }));
     assert.equal(r.info.deploymentConfigName, name);
     assert.deepEqual(percents(r), [0, 30, 100]);
-    assert.equal(assertStepShares(t, r, [30]), 1, 'the canary window had enough samples to check');
+    assertStepShares(t, r, [30]);
     assertEnds(r);
   });
 });
