@@ -1,11 +1,6 @@
 #!/usr/bin/env node
 /** The `berth` command: dispatches to one subcommand per file. */
 import { OptionsError } from '../config/index.js';
-import { runDeployments } from './deployments.js';
-import { runEnv } from './env.js';
-import { runImage } from './image.js';
-import { runLogs } from './logs.js';
-import { runUp } from './up.js';
 
 const USAGE = `Usage: berth <command> [options]
 
@@ -19,7 +14,16 @@ Commands:
 
 Run 'berth <command> --help' for a command's options.`;
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { up: runUp, env: runEnv, image: runImage, logs: runLogs, deployments: runDeployments };
+type Command = (args: string[]) => Promise<number>;
+// Each command's module is loaded only when it runs: `up` pulls in all of Berth (seconds on a busy
+// machine), which a client command such as `deployments watch` must not wait for.
+const commands: Record<string, () => Promise<Command>> = {
+  up: async () => (await import('./up.js')).runUp,
+  env: async () => (await import('./env.js')).runEnv,
+  image: async () => (await import('./image.js')).runImage,
+  logs: async () => (await import('./logs.js')).runLogs,
+  deployments: async () => (await import('./deployments.js')).runDeployments,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -27,12 +31,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!load) {
     process.stderr.write(`berth: unknown command '${name}'.\n\n${USAGE}\n`);
     return 2;
   }
-  return command(rest);
+  return (await load())(rest);
 }
 
 main(process.argv.slice(2)).then(
