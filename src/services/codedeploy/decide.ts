@@ -369,6 +369,8 @@ const ROLLBACK_DONE: ReadonlySet<string> = new Set(['Install', 'AllowTestTraffic
 function decideRollback(p: Pass): void {
   const { d, obs } = p;
   d.startTime ??= p.nowIso;
+  // The engine finds the replacement by the undone deployment's externalId, even if that one never saw it.
+  if (obs.replacement !== undefined && d.replacementTaskSetId === undefined) d.replacementTaskSetId = obs.replacement.id;
   const failRollback = (error: { code: string; message: string }) => {
     d.status = 'Failed';
     d.completeTime = p.nowIso;

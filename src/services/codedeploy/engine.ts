@@ -151,12 +151,14 @@ export class DeploymentEngine {
         stabilityStatus: t.stabilityStatus,
         stoppedTasks: this.opts.doors.stoppedTasks(t.clusterArn, d.service.serviceName, t.id),
       };
+    // The replacement carries the id of the deployment that made it (for a rollback: the one it undoes).
+    const replacementExternalId = d.kind === 'rollback' ? d.rollbackInfo?.rollbackTriggeringDeploymentId : d.deploymentId;
     const hooks: DeploymentObservation['hooks'] = {};
     for (const h of this.records.hookExecutions(d.deploymentId)) hooks[h.executionId] = h.status;
     return {
       now: this.now(),
       timeScale: this.timeScale,
-      replacement: view(sets.find((t) => t.externalId === d.deploymentId && d.kind === 'deployment') ?? (d.replacementTaskSetId ? sets.find((t) => t.id === d.replacementTaskSetId) : undefined)),
+      replacement: view(sets.find((t) => t.externalId === replacementExternalId) ?? (d.replacementTaskSetId ? sets.find((t) => t.id === d.replacementTaskSetId) : undefined)),
       original: view(sets.find((t) => t.id === d.originalTaskSetId)),
       hooks,
       actionError,
