@@ -22,6 +22,7 @@ import { GroupCommit } from './group-commit.js';
 import { createJsonProtocol } from './protocols/json.js';
 import { createQueryProtocol } from './protocols/query.js';
 import { createRestJsonProtocol } from './protocols/rest-json.js';
+import { createRpcV2CborProtocol } from './protocols/rpcv2-cbor.js';
 import type { IncomingCall, OutgoingResponse, Protocol, ResolvedCall } from './protocols/protocol.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 import { hasSignature, verifySigV4, type SecretLookup } from './sigv4.js';
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
 export class ApiServer {
   private readonly server: http.Server;
   private readonly protocols: Protocol[];
+  /** Answers failures no protocol claimed (awsJson, as AWS's front end does). */
+  private readonly fallback: Protocol;
   private readonly maxBody: number;
   private ready = false;
   /** Synchronous operations commit in batches (one fsync per batch), each call in its own savepoint. */
@@ -54,9 +57,12 @@ export class ApiServer {
 
   constructor(private readonly opts: ApiServerOptions) {
     this.maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
+    // rpcv2Cbor first: its path (`/service/X/operation/Y`) and smithy-protocol header say so alone.
     // restJson before awsQuery: a call signed for a restJson service is restJson whatever its body.
+    this.fallback = createJsonProtocol(opts.services, { maxInflatedBytes: this.maxBody });
     this.protocols = [
-      createJsonProtocol(opts.services),
+      createRpcV2CborProtocol(opts.services, { maxInflatedBytes: this.maxBody }),
+      this.fallback,
       createRestJsonProtocol(opts.services),
       createQueryProtocol(opts.services, { maxInflatedBytes: this.maxBody }),
     ];
@@ -185,7 +191,7 @@ export class ApiServer {
     if (!(err instanceof BerthError) || error.statusCode >= 500) {
       this.opts.log?.(`request ${requestId} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
-    return (protocol ?? this.protocols[0]).encodeError(error, requestId, service);
+    return (protocol ?? this.fallback).encodeError(error, requestId, service);
   }
 }
 

@@ -1,13 +1,24 @@
 /**
  * awsJson 1.0 and 1.1: POST / with `X-Amz-Target: <targetPrefix>.<Operation>` and a JSON body;
- * errors as `{"__type": code, "message": ...}` with `x-amzn-ErrorType`.
+ * errors as `{"__type": code, "message": ...}` with `x-amzn-ErrorType`. A modelled error is named
+ * by its shape and answered with the model's HTTP status; services with `awsQueryCompatible`
+ * (CloudWatch) add `x-amzn-query-error: <awsQuery code>;Sender|Receiver`.
  */
 import { SerializationError, UnknownOperationError, UnknownServiceError, type BerthError } from '../../errors/index.js';
 import type { ServiceDefinition } from '../service.js';
+import { isQueryCompatible, modelledError, queryErrorHeader, statusOf } from './modelled-errors.js';
 import type { IncomingCall, OutgoingResponse, Protocol, ResolvedCall } from './protocol.js';
+import { decodedBody } from './request-body.js';
+
+/** Options for {@link createJsonProtocol}. */
+export interface JsonProtocolOptions {
+  /** Largest body accepted once a gzip `Content-Encoding` is undone, in bytes (default 16 MiB). */
+  maxInflatedBytes?: number;
+}
 
 /** Builds the awsJson protocol over the services that speak it. */
-export function createJsonProtocol(services: readonly ServiceDefinition[]): Protocol {
+export function createJsonProtocol(services: readonly ServiceDefinition[], options: JsonProtocolOptions = {}): Protocol {
+  const maxInflated = options.maxInflatedBytes ?? 16 * 1024 * 1024;
   const byPrefix = new Map<string, ServiceDefinition>();
   for (const s of services) {
     const { protocol, protocols, targetPrefix } = s.model.metadata;
@@ -30,7 +41,7 @@ export function createJsonProtocol(services: readonly ServiceDefinition[]): Prot
       if (call.method !== 'POST') {
         throw new SerializationError(`${service.model.metadata.serviceId} ${operation} must be called with POST, not ${call.method}.`);
       }
-      return { service, operation, input: parseBody(call.body) };
+      return { service, operation, input: parseBody(decodedBody(call, maxInflated, (message) => new SerializationError(message))) };
     },
     encodeOutput(call, output, requestId): OutgoingResponse {
       return {
@@ -40,10 +51,16 @@ export function createJsonProtocol(services: readonly ServiceDefinition[]): Prot
       };
     },
     encodeError(error: BerthError, requestId, service): OutgoingResponse {
-      const code = error.codeFor('json');
+      // A service may throw a modelled error by its awsQuery code (CloudWatch's `ResourceNotFound`
+      // shape has code `ResourceNotFound`, its `InvalidParameterValueException` code
+      // `InvalidParameterValue`); awsJson names the shape.
+      const modelled = modelledError(service?.model, error);
+      const code = modelled?.shapeName ?? error.codeFor('json');
+      const headers: Record<string, string> = { 'content-type': contentType(service), 'x-amzn-requestid': requestId, 'x-amzn-errortype': code };
+      if (isQueryCompatible(service?.model)) headers['x-amzn-query-error'] = queryErrorHeader(error, modelled);
       return {
-        statusCode: error.statusCode,
-        headers: { 'content-type': contentType(service), 'x-amzn-requestid': requestId, 'x-amzn-errortype': code },
+        statusCode: statusOf(error, modelled),
+        headers,
         body: JSON.stringify({ __type: code, message: error.message }),
       };
     },

@@ -5,7 +5,6 @@
  * and ELBv2 share the signing name `elasticloadbalancing` and differ only by version). Errors
  * are `<ErrorResponse>` documents with the model's `awsQueryError` code and HTTP status.
  */
-import { gunzipSync } from 'node:zlib';
 import {
   MalformedQueryError,
   MissingActionError,
@@ -18,6 +17,7 @@ import type { ServiceDefinition } from '../service.js';
 import { claimedScopeOf } from '../sigv4.js';
 import type { IncomingCall, OutgoingResponse, Protocol, ResolvedCall, SigningScope } from './protocol.js';
 import { readQueryInput } from './query-input.js';
+import { decodedBody } from './request-body.js';
 import { queryErrorXml, queryResponseXml } from './query-output.js';
 
 /** Options for {@link createQueryProtocol}. */
@@ -164,12 +164,5 @@ function isForm(call: IncomingCall): boolean {
 
 /** The form body as text, inflated when the client gzipped it (CloudWatch PutMetricData may). */
 function formText(call: IncomingCall, maxInflated: number): string {
-  const encoding = (call.headers['content-encoding'] ?? '').toLowerCase().trim();
-  if (encoding === '' || encoding === 'identity') return call.body.toString('utf8');
-  if (encoding !== 'gzip') throw new MalformedQueryError(`Content-Encoding '${encoding}' is not supported: send the form uncompressed or gzip-compressed.`);
-  try {
-    return gunzipSync(call.body, { maxOutputLength: maxInflated }).toString('utf8');
-  } catch (err) {
-    throw new MalformedQueryError(`The gzip-compressed request body could not be inflated (at most ${maxInflated} bytes): ${(err as Error).message}`);
-  }
+  return decodedBody(call, maxInflated, (message) => new MalformedQueryError(message)).toString('utf8');
 }
