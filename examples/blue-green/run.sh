@@ -33,7 +33,9 @@ BERTH_CLI="$repo/dist/src/cli/main.js"
 # Berth's own (npm exec does not pass SIGTERM on to the command it runs).
 berth() { node "$BERTH_CLI" "$@"; }
 
-if [[ -x /usr/bin/aws ]]; then
+if [[ -n ${AWS_CLI:-} ]]; then
+  AWS="$AWS_CLI" # a chosen one, e.g. AWS_CLI=aws for v1 where v2 is installed too
+elif [[ -x /usr/bin/aws ]]; then
   AWS=/usr/bin/aws
 elif command -v aws >/dev/null; then
   AWS="$(command -v aws)"
@@ -54,6 +56,7 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/berth-blue-green.XXXXXX")"
 berth_pid=""
 load_pid=""
+watch_pid=""
 own_berth=0
 created=0
 
@@ -61,6 +64,7 @@ cleanup() {
   local code=$?
   trap - EXIT INT TERM
   set +e
+  [[ -z $watch_pid ]] || kill -TERM "$watch_pid" 2>/dev/null
   if [[ -n $load_pid ]]; then
     kill -TERM "$load_pid" 2>/dev/null
     wait "$load_pid" 2>/dev/null
@@ -83,6 +87,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# A Berth started here that stopped (Ctrl-C reaches it too) ends the run, with its last words.
+check_berth() {
+  if ((own_berth)) && ! kill -0 "$berth_pid" 2>/dev/null; then
+    die "Berth stopped; the end of its log:"$'\n'"$(tail -n 20 "$work/berth.log")"
+  fi
+}
+
 # ---------------------------------------------------------------------------------------------
 # Berth: the one AWS_ENDPOINT_URL names, or a new one on a free port with a temporary data dir.
 
@@ -100,11 +111,12 @@ else
   berth_pid=$!
   for _ in $(seq 1 300); do
     grep -q 'Then, e.g.:' "$work/berth.log" 2>/dev/null && break
-    kill -0 "$berth_pid" 2>/dev/null || die "Berth exited at start:$(printf '\n')$(cat "$work/berth.log")"
+    kill -0 "$berth_pid" 2>/dev/null || die "Berth exited at start:"$'\n'"$(cat "$work/berth.log")"
     sleep 0.2
   done
-  grep -q 'Then, e.g.:' "$work/berth.log" || die "Berth did not start within 60 s:$(printf '\n')$(cat "$work/berth.log")"
-  eval "$(berth env --data-dir "$data")"
+  grep -q 'Then, e.g.:' "$work/berth.log" || die "Berth did not start within 60 s:"$'\n'"$(cat "$work/berth.log")"
+  exports="$(berth env --data-dir "$data")" || die "'berth env --data-dir $data' failed."
+  eval "$exports"
   echo "Berth is up at $AWS_ENDPOINT_URL (log: berth.log in $work)"
 fi
 export AWS_PAGER=""
@@ -195,6 +207,7 @@ awsc ecs create-service --cluster "$NAME" --service-name web --task-definition "
 echo -n "waiting until both v1 tasks are healthy in blue "
 deadline=$((SECONDS + 180))
 until [[ $(awsq elbv2 describe-target-health --target-group-arn "$blue_tg" --query "length(TargetHealthDescriptions[?TargetHealth.State=='healthy'])") == 2 ]]; do
+  check_berth
   ((SECONDS < deadline)) || die "the v1 tasks did not get healthy within 3 minutes; see: aws ecs describe-services --cluster $NAME --services web"
   echo -n "."
   sleep 1
@@ -251,32 +264,52 @@ have_watch=0
 berth deployments --help >/dev/null 2>&1 && have_watch=1
 
 status_of() { awsq deploy get-deployment --deployment-id "$1" --query deploymentInfo.status; }
-# Follows a deployment until it ends (at most 10 minutes); prints its final status (nothing if it
-# did not end).
+
+# Prints the lines of file $1 not shown yet (complete lines only); `shown` counts them.
+show_new() {
+  local n
+  n="$(wc -l <"$1")"
+  if ((n > shown)); then
+    sed -n "$((shown + 1)),${n}p" "$1"
+    shown=$n
+  fi
+}
+
+# Follows deployment $1 until it ends (at most 10 minutes) and sets `status` to how it ended.
+# `berth deployments watch` writes to a file (so it prints a line per change, not a picture
+# redrawn in place), shown here as it grows; without it, the status is polled with the CLI.
 follow() {
-  local id=$1 status last="" deadline=$((SECONDS + 600))
+  local id=$1 last="" shown=0 deadline=$((SECONDS + 600))
+  status=""
   if ((have_watch)); then
     # NODE_NO_WARNINGS: the AWS SDK warns on Node.js 20 that its 2027 releases will need Node.js 22.
     NODE_NO_WARNINGS=1 BERTH_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" BERTH_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
-      berth deployments watch "$id" "${watch_flags[@]}" | cat >&2 || true
+      node "$BERTH_CLI" deployments watch "$id" "${watch_flags[@]}" >"$work/watch-$id.out" 2>&1 &
+    watch_pid=$!
+    while kill -0 "$watch_pid" 2>/dev/null && ((SECONDS < deadline)); do
+      check_berth
+      sleep 0.5
+      show_new "$work/watch-$id.out"
+    done
+    kill -TERM "$watch_pid" 2>/dev/null || true
+    wait "$watch_pid" 2>/dev/null || true
+    watch_pid=""
+    show_new "$work/watch-$id.out"
   fi
   while ((SECONDS < deadline)); do
+    check_berth
     status="$(status_of "$id")"
     if ((!have_watch)) && [[ $status != "$last" ]]; then
-      echo "deployment $id: $status" >&2
+      echo "deployment $id: $status"
       last=$status
     fi
-    case $status in Succeeded | Failed | Stopped)
-      echo "$status"
-      return
-      ;;
-    esac
+    case $status in Succeeded | Failed | Stopped) return ;; esac
     sleep 2
   done
+  die "deployment $id did not end within 10 minutes"
 }
 
-status="$(follow "$deployment_id")"
-[[ -n $status ]] || die "deployment $deployment_id did not end within 10 minutes"
+follow "$deployment_id"
 result="Deployment $deployment_id: $status"
 rollback_status=""
 if [[ $status != Succeeded ]]; then
@@ -284,9 +317,11 @@ if [[ $status != Succeeded ]]; then
   rollback_id="$(awsq deploy get-deployment --deployment-id "$deployment_id" --query 'deploymentInfo.rollbackInfo.rollbackDeploymentId')"
   [[ $error == None ]] || result+=" ($error)"
   if [[ -n $rollback_id && $rollback_id != None ]]; then
-    echo "rolling back: deployment $rollback_id" >&2
-    rollback_status="$(follow "$rollback_id")"
-    [[ -n $rollback_status ]] || die "rollback deployment $rollback_id did not end within 10 minutes"
+    echo "rolling back: deployment $rollback_id"
+    ended=$status
+    follow "$rollback_id"
+    rollback_status=$status
+    status=$ended
     result+="; rolled back by $rollback_id: $rollback_status"
   fi
 fi
