@@ -24,6 +24,7 @@ export function createJsonProtocol(services: readonly ServiceDefinition[], optio
     const { protocol, protocols, targetPrefix } = s.model.metadata;
     if ((protocols ?? [protocol]).includes('json') && targetPrefix) byPrefix.set(targetPrefix, s);
   }
+  const serviceOfTarget = (target: string) => byPrefix.get(target.slice(0, Math.max(target.lastIndexOf('.'), 0)));
   const contentType = (s?: ServiceDefinition) => `application/x-amz-json-${s?.model.metadata.jsonVersion ?? '1.1'}`;
 
   return {
@@ -32,7 +33,7 @@ export function createJsonProtocol(services: readonly ServiceDefinition[], optio
     resolve(call: IncomingCall): ResolvedCall {
       const target = targetOf(call)!;
       const dot = target.lastIndexOf('.');
-      const service = byPrefix.get(target.slice(0, Math.max(dot, 0)));
+      const service = serviceOfTarget(target);
       if (!service) throw new UnknownServiceError(`No service answers X-Amz-Target '${target}' on this endpoint.`);
       const operation = target.slice(dot + 1);
       if (!Object.hasOwn(service.model.operations, operation)) {
@@ -42,6 +43,10 @@ export function createJsonProtocol(services: readonly ServiceDefinition[], optio
         throw new SerializationError(`${service.model.metadata.serviceId} ${operation} must be called with POST, not ${call.method}.`);
       }
       return { service, operation, input: parseBody(decodedBody(call, maxInflated, (message) => new SerializationError(message))) };
+    },
+    serviceOf(call) {
+      const target = targetOf(call);
+      return target === undefined ? undefined : serviceOfTarget(target);
     },
     encodeOutput(call, output, requestId): OutgoingResponse {
       return {
