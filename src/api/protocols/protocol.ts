@@ -1,6 +1,6 @@
 /**
  * A wire protocol: how a request names its service and operation, how its input is read, and how
- * output and errors are written. awsJson 1.0/1.1, restJson1 and awsQuery now; rpcv2Cbor beside them later.
+ * output and errors are written: rpcv2Cbor, awsJson 1.0/1.1, restJson1 and awsQuery.
  */
 import type { BerthError, ProtocolFamily } from '../../errors/index.js';
 import type { ServiceDefinition } from '../service.js';
