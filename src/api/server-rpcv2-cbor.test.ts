@@ -217,6 +217,21 @@ describe('CloudWatch over rpcv2Cbor, awsJson 1.0 and awsQuery through a real Api
     assert.deepEqual(cloudwatch.seen.at(-1), { Namespace: 'Berth/Json', MetricData: [{ MetricName: 'Hits', Value: 3, Timestamp: new Date('2024-05-01T12:00:01Z') }] });
     const list = await jsonClient.send(new ListMetricsCommand({ Namespace: 'Berth/Json' }));
     assert.deepEqual(list.Metrics, [{ Namespace: 'Berth/Json', MetricName: 'Hits', Dimensions: [] }]);
+    // NaN and the infinities travel as awsJson's strings, both ways.
+    const at = new Date('2024-05-01T12:00:02Z');
+    await jsonClient.send(new PutMetricDataCommand({ Namespace: 'Berth/JsonOdd', MetricData: [{ MetricName: 'JsonOdd', Timestamp: at, Values: [Number.NaN, -Infinity] }] }));
+    assert.equal(jsonSent.headers['x-amz-target'], `${SERVICE}.PutMetricData`);
+    assert.ok(Number.isNaN(cloudwatch.seen.at(-1)!.MetricData[0].Values![0]));
+    assert.equal(cloudwatch.seen.at(-1)!.MetricData[0].Values![1], -Infinity);
+    const got = await jsonClient.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(0),
+        EndTime: new Date('2030-01-01T00:00:00Z'),
+        MetricDataQueries: [{ Id: 'odd', MetricStat: { Metric: { MetricName: 'JsonOdd' }, Period: 60, Stat: 'Sum' } }],
+      }),
+    );
+    assert.deepEqual(got.MetricDataResults![0].Timestamps, [at]);
+    assert.ok(Number.isNaN(got.MetricDataResults![0].Values![0]), `NaN comes back as NaN over awsJson, got ${got.MetricDataResults![0].Values![0]}`);
     await assert.rejects(jsonClient.send(new SetAlarmStateCommand({ AlarmName: 'ghost', StateValue: 'OK', StateReason: 'test' })), (err: any) => {
       assert.ok(err instanceof ResourceNotFound, `${err.name}: ${err.message}`);
       assert.equal(err.$metadata.httpStatusCode, 404);

@@ -204,6 +204,8 @@ function checkValue(model: ServiceModel, shapeName: string, v: unknown, at: stri
     }
     case 'double':
     case 'float': {
+      // JSON has no NaN or infinities: the JSON protocols send them as these strings.
+      if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return Number(v);
       if (typeof v !== 'number') {
         p.typeErrors.push(`${describe(v)} can not be converted to a Double at '${where}'.`);
         return undefined;

@@ -52,7 +52,7 @@ export function createJsonProtocol(services: readonly ServiceDefinition[], optio
       return {
         statusCode: 200,
         headers: { 'content-type': contentType(call.service), 'x-amzn-requestid': requestId },
-        body: JSON.stringify(output ?? {}),
+        body: JSON.stringify(output ?? {}, nonFinite),
       };
     },
     encodeError(error: BerthError, requestId, service): OutgoingResponse {
@@ -98,4 +98,9 @@ function parseBody(body: Buffer): unknown {
     throw new SerializationError('The request body must be a JSON object.');
   }
   return value;
+}
+
+/** Writes NaN and the infinities as the strings awsJson uses (JSON.stringify would write null). */
+function nonFinite(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }

@@ -418,4 +418,13 @@ describe('awsJson with awsQueryCompatible', () => {
     assert.equal(out.headers['content-type'], 'application/x-amz-json-1.0');
     assert.deepEqual(JSON.parse(out.body as string), { __type: 'NotFound', message: 'gone' });
   });
+
+  it('reads and writes NaN and the infinities as the strings awsJson uses', () => {
+    const jsonCall: IncomingCall = { method: 'POST', path: '/', query: {}, headers: { 'x-amz-target': 'BerthTestService.Echo' }, body: Buffer.from('{"Doubles":["NaN","Infinity","-Infinity",1.5],"Str":"NaN"}') };
+    const { value, problems } = checkInput(model, 'Everything', json.resolve(jsonCall, SCOPE).input);
+    assert.deepEqual(problems, { typeErrors: [], constraintErrors: [] });
+    assert.deepEqual(value, { Doubles: [Number.NaN, Infinity, -Infinity, 1.5], Str: 'NaN' });
+    const out = json.encodeOutput({ service, operation: 'Echo', input: {} }, shapeOutput(model, 'Everything', value, json.encodeTimestamp), 'req-5');
+    assert.deepEqual(JSON.parse(out.body as string), { Doubles: ['NaN', 'Infinity', '-Infinity', 1.5], Str: 'NaN' });
+  });
 });
