@@ -12,6 +12,7 @@ import { ensureAccountId, ensureRootCredentials, type Credentials } from '../ide
 import { codeDeployTaskSets, createEcsService, StoppedTaskSweeper } from '../services/ecs/index.js';
 import { createElbv2 } from '../services/elbv2/index.js';
 import { createCodeDeployService } from '../services/codedeploy/index.js';
+import { createCloudWatchService, createMetricStore, createMetricSweeper } from '../services/cloudwatch/index.js';
 import { DeploymentEngine } from '../services/codedeploy/engine.js';
 import { TagStore } from '../tagging/index.js';
 import { createLambda } from '../services/lambda/index.js';
@@ -74,6 +75,8 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const agentOn = process.env.BERTH_AGENT !== 'off';
     const secretOpts = { store, scope, dataDir: opts.dataDir };
     const logWriter = createLogWriter(store);
+    // CloudWatch metrics: one store for the API, Berth's own producers and the roll-up/retention sweeper.
+    const metrics = createMetricStore(store);
     let metadata: MetadataServer | undefined;
     const drivers = agentOn ? await createDriverSet({ dataDir: opts.dataDir }) : undefined;
     // The Application Load Balancer: ELBv2 programs the data plane (lb/); BERTH_ELB_HOSTS_FILE names a hosts file to keep DNSNames in.
@@ -124,7 +127,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service, createCodeDeployService({ store, scope, onDeploymentChange: () => deployments.wake() }), lambda.service],
+      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service, createCodeDeployService({ store, scope, onDeploymentChange: () => deployments.wake() }), lambda.service, createCloudWatchService({ store, metrics })],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
     });
@@ -133,6 +136,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     manager.add('elbv2', elbv2.runnable);
     manager.add('lambda', lambda.runnable);
     manager.add('logs-retention', createRetentionSweeper(store));
+    manager.add('cloudwatch-metrics', createMetricSweeper(metrics));
     // STOPPED tasks leave after an hour (BERTH_STOPPED_TASK_RETENTION_SECONDS), at most 100 per service.
     manager.add('stopped-task-retention', new StoppedTaskSweeper(store, { log }));
     manager.add('task-log-writer', logWriter);

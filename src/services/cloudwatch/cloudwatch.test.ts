@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { callOperation, testContext } from '../../api/test-support.js';
 import { Store } from '../../state/index.js';
-import { CloudWatchError, createCloudWatchService, createMetricStore, RELATIVE_ACCURACY } from './index.js';
+import { createCloudWatchService, createMetricStore, RELATIVE_ACCURACY } from './index.js';
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 const MIN = 60_000;
@@ -95,13 +95,13 @@ describe('PutMetricData', () => {
     await rejects(call('PutMetricData', { Namespace: 'App' }), 'MissingParameter', /The parameter MetricData is required/);
   });
 
-  it('sends the awsQuery code to the query protocol and the shape name to the JSON and CBOR ones', () => {
+  it('answers MissingParameter for model violations that are all missing members, InvalidParameterValue otherwise', () => {
     const { service } = harness();
-    const e = service.validationError('1 validation error detected: x');
-    assert.ok(e instanceof CloudWatchError);
-    assert.equal(e.codeFor('query'), 'InvalidParameterValue');
-    assert.equal(e.codeFor('json'), 'InvalidParameterValueException');
-    assert.equal(service.validationError("1 validation error detected: Value null at 'Namespace' failed to satisfy constraint: Member must not be null").codeFor('json'), 'MissingRequiredParameterException');
+    assert.equal(service.validationError("1 validation error detected: Value null at 'Namespace' failed to satisfy constraint: Member must not be null").code, 'MissingParameter');
+    assert.equal(
+      service.validationError("2 validation errors detected: Value null at 'Namespace' failed to satisfy constraint: Member must not be null; Value 'x' at 'Period' failed to satisfy constraint: Member must be greater than 0").code,
+      'InvalidParameterValue',
+    );
   });
 });
 

@@ -22,7 +22,6 @@ export { MetricStore, RESOLUTIONS, type Datum, type MetricQuery, type MetricStor
 export { MetricSweeper, type MetricSweeperOptions } from './metric-sweeper.js';
 export type { Dimension } from './series.js';
 export { RELATIVE_ACCURACY } from './sketch.js';
-export { CloudWatchError } from './errors.js';
 
 /** Migrates the metric tables and makes the metric store (shared by the service, producers and the sweeper). */
 export function createMetricStore(store: Store, options?: MetricStoreOptions): MetricStore {
