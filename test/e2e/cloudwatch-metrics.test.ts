@@ -1,0 +1,88 @@
+/**
+ * CloudWatch metrics through `berth up`: the newest @aws-sdk/client-cloudwatch (rpcv2Cbor) puts
+ * and reads metrics, and the AWS CLI v2 (awsQuery) reads the same data.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
+
+const run = promisify(execFile);
+const skipCli = existsSync(AWS_CLI_V2) ? false : `AWS CLI v2 (${AWS_CLI_V2}) is not installed`;
+
+describe('CloudWatch metrics through @aws-sdk/client-cloudwatch and the AWS CLI', () => {
+  let berth: TestBerth;
+  let cw: CloudWatchClient;
+  // A whole minute two minutes back, so the data does not depend on when the test runs.
+  const minute = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000;
+  const dims = [{ Name: 'ServiceName', Value: 'web' }];
+  before(async () => {
+    berth = await startBerthProcess();
+    cw = new CloudWatchClient({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: 'E2E',
+        MetricData: [
+          { MetricName: 'Latency', Dimensions: dims, Timestamp: new Date(minute + 1000), Values: [10, 20, 30, 1000], Counts: [50, 30, 19, 1], Unit: 'Milliseconds', StorageResolution: 1 },
+          { MetricName: 'Latency', Dimensions: dims, Timestamp: new Date(minute + 2000), StatisticValues: { SampleCount: 2, Sum: 50, Minimum: 20, Maximum: 30 }, Unit: 'Milliseconds' },
+        ],
+      }),
+    );
+  });
+  after(async () => {
+    cw?.destroy();
+    await berth?.cleanup();
+  });
+
+  it('reads statistics and percentiles back through GetMetricStatistics and GetMetricData', async () => {
+    const stats = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'E2E', MetricName: 'Latency', Dimensions: dims, StartTime: new Date(minute), EndTime: new Date(minute + 60_000), Period: 60, Statistics: ['SampleCount', 'Sum', 'Maximum'] }));
+    assert.deepEqual(
+      stats.Datapoints?.map((d) => [d.Timestamp?.getTime(), d.SampleCount, d.Sum, d.Maximum, d.Unit]),
+      [[minute, 102, 10 * 50 + 20 * 30 + 30 * 19 + 1000 + 50, 1000, 'Milliseconds']],
+    );
+    const data = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(minute),
+        EndTime: new Date(minute + 60_000),
+        MetricDataQueries: [
+          { Id: 'avg', MetricStat: { Metric: { Namespace: 'E2E', MetricName: 'Latency', Dimensions: dims }, Period: 60, Stat: 'Average' } },
+          { Id: 'p99', MetricStat: { Metric: { Namespace: 'E2E', MetricName: 'Latency', Dimensions: dims }, Period: 60, Stat: 'p99' } },
+          { Id: 'seconds', Expression: 'avg / 1000', Label: 'average in seconds' },
+        ],
+      }),
+    );
+    const byId = Object.fromEntries((data.MetricDataResults ?? []).map((r) => [r.Id, r]));
+    assert.equal(byId.avg.StatusCode, 'Complete');
+    assert.deepEqual(byId.avg.Timestamps?.map((t: Date) => t.getTime()), [minute]);
+    assert.equal(byId.avg.Values?.[0], stats.Datapoints![0].Sum! / 102);
+    // The statistic set has two samples: no percentiles for this minute, as CloudWatch.
+    assert.deepEqual(byId.p99.Values, []);
+    assert.equal(byId.seconds.Label, 'average in seconds');
+    assert.equal(byId.seconds.Values?.[0], byId.avg.Values![0] / 1000);
+  });
+
+  it('lists the metric and answers AWS errors', async () => {
+    const listed = await cw.send(new ListMetricsCommand({ Namespace: 'E2E' }));
+    assert.deepEqual(listed.Metrics, [{ Namespace: 'E2E', MetricName: 'Latency', Dimensions: dims }]);
+    const bad = await cw.send(new PutMetricDataCommand({ Namespace: 'E2E', MetricData: [{ MetricName: 'X', Value: 1, StorageResolution: 5 }] })).catch((e) => e);
+    assert.equal(bad.name, 'InvalidParameterValueException');
+    assert.match(bad.message, /StorageResolution is invalid/);
+    const unbuilt = await cw.send(new PutMetricAlarmCommand({ AlarmName: 'a', EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold' })).catch((e) => e);
+    assert.equal(unbuilt.name, 'UnsupportedOperation');
+    assert.match(unbuilt.message, /PutMetricAlarm/);
+  });
+
+  it('reads the same data with the AWS CLI v2', { skip: skipCli }, async () => {
+    const { stdout } = await run(
+      AWS_CLI_V2,
+      ['cloudwatch', 'get-metric-statistics', '--endpoint-url', berth.endpoint, '--namespace', 'E2E', '--metric-name', 'Latency', '--dimensions', 'Name=ServiceName,Value=web',
+        '--start-time', new Date(minute).toISOString(), '--end-time', new Date(minute + 60_000).toISOString(), '--period', '60', '--statistics', 'SampleCount', 'Maximum', '--output', 'json'],
+      { env: berth.awsEnv(), timeout: 120_000 },
+    );
+    const out = JSON.parse(stdout);
+    assert.deepEqual(out.Datapoints.map((d: any) => [d.SampleCount, d.Maximum, d.Unit]), [[102, 1000, 'Milliseconds']]);
+  });
+});
