@@ -4,7 +4,8 @@
  * list and read back what they recorded, echo a widget as image bytes, and refuse SetAlarmState
  * with ResourceNotFound) answers the AWS SDK v3 client speaking rpcv2Cbor, the same client
  * speaking awsJson 1.0 (its default in this version), raw signed awsJson 1.0 and rpcv2Cbor
- * requests, and the AWS CLI v2 speaking awsQuery.
+ * requests, botocore made to speak rpcv2Cbor (a second implementation), and the AWS CLI v2
+ * speaking awsQuery.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -329,6 +330,57 @@ describe('CloudWatch over rpcv2Cbor, awsJson 1.0 and awsQuery through a real Api
     assert.equal(r.status, 403);
     assert.equal(r.headers['x-amzn-query-error'], 'SignatureDoesNotMatch;Sender');
     assert.equal(cbor.deserialize(r.raw).__type, 'InvalidSignatureException');
+  });
+
+  // botocore, a second implementation of the protocol: made to prefer rpcv2Cbor, as newer releases do.
+  const BOTOCORE_CBOR = `
+import json, sys, datetime
+import botocore.model, botocore.config, botocore.session
+from botocore.exceptions import ClientError
+order = botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS
+if 'smithy-rpc-v2-cbor' not in order:
+    print(json.dumps({'unsupported': 'botocore %s has no smithy-rpc-v2-cbor' % botocore.__version__})); sys.exit(0)
+botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS = ('smithy-rpc-v2-cbor',) + tuple(p for p in order if p != 'smithy-rpc-v2-cbor')
+c = botocore.session.get_session().create_client('cloudwatch', endpoint_url=sys.argv[1], region_name='us-east-1', config=botocore.config.Config(retries={'total_max_attempts': 1}))
+wire = []
+def text(v):
+    return v.decode() if isinstance(v, bytes) else v
+def record(request, **kw):
+    wire.append({'url': request.url, 'protocol': text(request.headers.get('smithy-protocol')), 'type': text(request.headers.get('Content-Type'))})
+c.meta.events.register('before-send', record)
+at = datetime.datetime(2024, 5, 1, 12, 0, 1, tzinfo=datetime.timezone.utc)
+c.put_metric_data(Namespace='Berth/Botocore', MetricData=[{'MetricName': 'Py', 'Timestamp': at, 'Value': 2.5, 'Dimensions': [{'Name': 'Lang', 'Value': 'python'}]}])
+metrics = c.list_metrics(Namespace='Berth/Botocore')['Metrics']
+got = c.get_metric_data(StartTime=datetime.datetime(2024, 1, 1), EndTime=datetime.datetime(2025, 1, 1), MetricDataQueries=[{'Id': 'py', 'MetricStat': {'Metric': {'MetricName': 'Py'}, 'Period': 60, 'Stat': 'Sum'}}])['MetricDataResults'][0]
+img = c.get_metric_widget_image(MetricWidget='{}')['MetricWidgetImage']
+try:
+    c.set_alarm_state(AlarmName='ghost', StateValue='OK', StateReason='r')
+    err = None
+except ClientError as e:
+    err = {'code': e.response['Error']['Code'], 'message': e.response['Error']['Message'], 'status': e.response['ResponseMetadata']['HTTPStatusCode']}
+print(json.dumps({'wire': wire, 'metrics': metrics, 'timestamps': [t.isoformat() for t in got['Timestamps']], 'values': got['Values'], 'image': list(img), 'error': err}))
+`;
+  it('botocore over rpcv2Cbor: put, list, read back a timestamp, a blob, and the query-compatible error code', async (t) => {
+    let r: { stdout: string };
+    try {
+      r = await run('python3', ['-c', BOTOCORE_CBOR, endpoint], { env: cliEnvironment(REGION), timeout: 120_000 });
+    } catch (err: any) {
+      if (/ModuleNotFoundError|No such file|ENOENT/.test(String(err.stderr ?? err.message))) return t.skip(`python3 with botocore is not available: ${String(err.stderr ?? err.message).trim().split('\n').at(-1)}`);
+      throw err;
+    }
+    const out = JSON.parse(r.stdout);
+    if (out.unsupported) return t.skip(out.unsupported);
+    assert.equal(out.wire.length, 5);
+    for (const sent of out.wire) {
+      assert.match(sent.url, new RegExp(`/service/${SERVICE}/operation/\\w+$`));
+      assert.equal(sent.protocol, 'rpc-v2-cbor');
+    }
+    assert.deepEqual(cloudwatch.seen.at(-1), { Namespace: 'Berth/Botocore', MetricData: [{ MetricName: 'Py', Timestamp: new Date('2024-05-01T12:00:01Z'), Value: 2.5, Dimensions: [{ Name: 'Lang', Value: 'python' }] }] });
+    assert.deepEqual(out.metrics, [{ Namespace: 'Berth/Botocore', MetricName: 'Py', Dimensions: [{ Name: 'Lang', Value: 'python' }] }]);
+    assert.deepEqual(out.timestamps, ['2024-05-01T12:00:01+00:00']);
+    assert.deepEqual(out.values, [2.5]);
+    assert.deepEqual(out.image, [0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, ...Buffer.from('{}')]);
+    assert.deepEqual(out.error, { code: 'ResourceNotFound', message: 'Alarm ghost does not exist.', status: 404 });
   });
 
   async function cli(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
