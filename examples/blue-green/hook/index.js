@@ -8,7 +8,8 @@
  * listener (CHECK_URL) a few times whether the app answers, and reports Failed when it does not,
  * or when its environment says BREAK=1 (how the example plays a v2 that turns out to be bad).
  * The same code runs unchanged on AWS Lambda: the SDK is the runtime's own, and the client takes
- * its endpoint, region and credentials from the environment.
+ * its endpoint, region and credentials from the environment. CommonJS, as Lambda runs a .js file
+ * with no package.json beside it (in this repository the file is only packaged, never run).
  */
 'use strict';
 const { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } = require('@aws-sdk/client-codedeploy');
