@@ -241,6 +241,8 @@ describe('metric store: put queue and sweeper', () => {
     // Half-full triggers a flush, so the bound holds between flushes: 2 distinct buckets then flush.
     metrics.put('App', Array.from({ length: 10 }, (_, i) => ({ metricName: 'M', timestamp: T0 - i * 60_000, value: 1 })));
     assert.equal(metrics.droppedDatums(), 6);
+    metrics.put('App', [{ metricName: 'M', value: NaN }]);
+    assert.equal(metrics.droppedDatums(), 7, 'a value that is not finite is dropped too');
     metrics.flush();
     assert.equal(store.prepare('SELECT count(*) FROM cw_buckets').pluck().get(), 4);
   });

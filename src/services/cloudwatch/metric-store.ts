@@ -185,13 +185,22 @@ export class MetricStore {
     this.log = options.log ?? ((l) => process.stderr.write(l + '\n'));
   }
 
-  /** Queues Berth's own datums (already valid) for the next batched write. */
+  /**
+   * Queues Berth's own datums for the next batched write (visible to {@link query} at once, to the
+   * API within a second). Producers keep to PutMetricData's rules; a datum whose value is not
+   * finite is dropped and counted.
+   */
   put(namespace: string, datums: readonly Datum[]): void {
     const now = this.now();
     for (const d of datums) {
       const cell = datumCell(d);
       if (!cell) continue;
       const at = d.timestamp === undefined ? now : toMs(d.timestamp);
+      // A producer's NaN (a division by a zero sample count) must not poison the bucket.
+      if (!Number.isFinite(cell.sum) || !Number.isFinite(at)) {
+        this.dropped++;
+        continue;
+      }
       const res = writeResolution(d.storageResolution, at, now);
       const ts = bucketOf(at, res);
       const dimensions = canonicalDimensions(d.dimensions);
@@ -209,7 +218,7 @@ export class MetricStore {
     }
   }
 
-  /** How many datums {@link put} dropped because its queue was full. */
+  /** How many datums {@link put} dropped (queue full, value not finite, failed flush). */
   droppedDatums(): number {
     return this.dropped;
   }
@@ -370,8 +379,8 @@ export class MetricStore {
       rolled += this.store.transaction(() => {
         // Only buckets that have ended: a bucket still filling would be rolled again and again.
         const rows = this.store
-          .prepare('SELECT series_id AS id, ts, n, sum, min, max, sketch FROM cw_pending WHERE res = ? AND ts + res <= ? ORDER BY ts LIMIT ?')
-          .all(res, nowSec, limit) as (Row & { id: number })[];
+          .prepare('SELECT series_id AS id, ts, n, sum, min, max, sketch FROM cw_pending WHERE res = ? AND ts <= ? ORDER BY ts LIMIT ?')
+          .all(res, nowSec - res, limit) as (Row & { id: number })[];
         const merged = new Map<string, { id: number; ts: number; cell: Cell }>();
         for (const r of rows) {
           const ts = Math.floor(r.ts / parent) * parent;
@@ -407,12 +416,13 @@ export class MetricStore {
         () =>
           this.store
             .prepare(
-              `DELETE FROM cw_buckets WHERE rowid IN (
-                 SELECT b.rowid FROM cw_buckets b WHERE b.res = ? AND b.ts + b.res <= ?
+              `DELETE FROM cw_buckets WHERE (series_id, res, ts) IN (
+                 SELECT b.series_id, b.res, b.ts FROM cw_buckets b WHERE b.res = ? AND b.ts <= ?
                    AND NOT EXISTS (SELECT 1 FROM cw_pending p WHERE p.series_id = b.series_id AND p.res = b.res AND p.ts = b.ts)
                  ORDER BY b.ts LIMIT ?)`,
             )
-            .run(r.seconds, cutoff, limit).changes,
+            // A bucket goes once its end (ts + res) is past the retention.
+            .run(r.seconds, cutoff - r.seconds, limit).changes,
       );
     }
     const oldest = now - RESOLUTIONS[RESOLUTIONS.length - 1].retentionMs;
