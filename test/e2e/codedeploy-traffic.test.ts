@@ -157,6 +157,9 @@ describe('CodeDeploy blue/green traffic shifting under load (AllAtOnce, canary, 
     const counts = [...tally.results].map(([k, n]) => `${k}: ${n}`).join(', ');
     t.diagnostic(`${id} (v${v}, ${info.deploymentConfigName}): ${tally.total} requests in ${tally.elapsedMs} ms, ${tally.failures} failed; ${counts}`);
     t.diagnostic(`production weights on the replacement as seen: ${watcher.changes.map((c) => `${percentOf(c.weights, replacementTg)}%`).join(' -> ')}`);
+    const full = watcher.changes.find((c) => percentOf(c.weights, replacementTg) === 100);
+    const lastOld = load.samples.filter((x) => x.version !== undefined && x.version !== v).at(-1);
+    if (full && lastOld) t.diagnostic(`the last request answered by the original was sent ${lastOld.sent - full.at} ms after the poll that first saw production at 100% (${full.at - full.after} ms after the one before)`);
     assert.equal(tally.failures, 0, `failed requests through the production listener: ${tally.errors.join('; ')}`);
     assert.equal(info.status, 'Succeeded');
     return { id, info, original, replacementTg, samples: load.samples, tally, weights: watcher.changes, version: v };
