@@ -21,6 +21,8 @@ import { cloudwatchMigrations } from './schema.js';
 export { MetricStore, RESOLUTIONS, type Datum, type MetricQuery, type MetricStoreOptions, type PassResult } from './metric-store.js';
 export { MetricSweeper, type MetricSweeperOptions } from './metric-sweeper.js';
 export type { Dimension } from './series.js';
+export type { CloudWatchDeps } from './deps.js';
+export { getMetricDataOperations } from './get-metric-data.js';
 export { RELATIVE_ACCURACY } from './sketch.js';
 
 /** Migrates the metric tables and makes the metric store (shared by the service, producers and the sweeper). */
