@@ -90,6 +90,7 @@ describe('PutMetricData', () => {
   it('answers MissingParameter for a missing value, metric name, namespace or data', async () => {
     const { call } = harness();
     await rejects(call('PutMetricData', { Namespace: 'App', MetricData: [{ MetricName: 'M' }] }), 'MissingParameter', /MetricData\.member\.1\.Value, MetricData\.member\.1\.Values or MetricData\.member\.1\.StatisticValues is required/);
+    await rejects(call('PutMetricData', { Namespace: 'App', MetricData: [{ MetricName: 'M', Values: [] }] }), 'MissingParameter', /MetricData\.member\.1\.Value, .* is required/);
     await rejects(call('PutMetricData', { Namespace: 'App', MetricData: [{ Value: 1 }] }), 'MissingParameter', /MetricName.*must not be null/);
     await rejects(call('PutMetricData', { MetricData: [{ MetricName: 'M', Value: 1 }] }), 'MissingParameter', /Namespace.*must not be null/);
     await rejects(call('PutMetricData', { Namespace: 'App' }), 'MissingParameter', /The parameter MetricData is required/);

@@ -49,7 +49,7 @@ export function getMetricStatisticsOperations(deps: CloudWatchDeps): Record<stri
       }
       const series = deps.metrics.matchingSeries(input.Namespace, input.MetricName, (input.Dimensions ?? []).map((d) => ({ name: d.Name, value: d.Value })), input.Unit);
       const datapoints = [];
-      for (const p of deps.metrics.periods(series, input.Period, start, end)) {
+      for (const p of deps.metrics.periods(series, input.Period, start, end, { sketches: percentiles.length > 0 })) {
         const point: Record<string, unknown> = { Timestamp: new Date(p.timestamp), Unit: input.Unit ?? p.unit };
         for (const name of statistics) point[name] = statValue(p.cell, { kind: 'simple', name });
         if (percentiles.length) {

@@ -49,7 +49,8 @@ export function datumProblems(d: WireDatum, p: string, now: number): Problem[] {
     if (seen.has(dim.Name)) value(`The parameter ${at}.Name is a duplicate: the dimension ${dim.Name} appears more than once.`);
     seen.add(dim.Name);
   });
-  const given = (['Value', 'Values', 'StatisticValues'] as const).filter((k) => d[k] !== undefined);
+  // An empty Values list gives no value at all.
+  const given = (['Value', 'Values', 'StatisticValues'] as const).filter((k) => d[k] !== undefined && !(k === 'Values' && d.Values!.length === 0));
   if (given.length > 1) out.push({ kind: 'combination', message: `The parameters ${p}.${given[0]} and ${p}.${given[1]} are mutually exclusive and you have specified both.` });
   if (given.length === 0) out.push({ kind: 'missing', message: `The parameter ${p}.Value, ${p}.Values or ${p}.StatisticValues is required.` });
   if (d.Value !== undefined && !finite(d.Value)) value(`The value ${d.Value} for parameter ${p}.Value is invalid.`);
