@@ -141,11 +141,15 @@ describe('ECS task sets (EXTERNAL and CODE_DEPLOY controllers, process driver)',
   });
 
   after(async () => {
-    if (berth && berth.process.exitCode === null) await deleteServicesAndDrain(ecs, cluster, ['ext', 'cd', 'rolling']);
-    ecs?.destroy();
-    elb?.destroy();
-    await berth?.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      if (berth && berth.process.exitCode === null) await deleteServicesAndDrain(ecs, cluster, ['ext', 'cd', 'rolling']);
+    } finally {
+      ecs?.destroy();
+      elb?.destroy();
+      await berth?.cleanup();
+      // Removing the data dir also ends its container supervisor and anything it still runs.
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('an EXTERNAL service runs two task sets, each registered in its own target group behind one listener', async () => {
