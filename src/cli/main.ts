@@ -14,6 +14,16 @@ Commands:
 
 Run 'berth <command> --help' for a command's options.`;
 
+/**
+ * Berth's client commands (logs, deployments) call Berth through the AWS SDK, which warns on every
+ * run that its releases after January 2027 need Node 22: nothing a `berth` user can act on
+ * mid-command, so these commands turn it off (set the variable to false to see it). Not for `up`,
+ * whose environment its children may see.
+ */
+const quietSdk = () => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+};
+
 type Command = (args: string[]) => Promise<number>;
 // Each command's module is loaded only when it runs: `up` pulls in all of Berth (seconds on a busy
 // machine), which a client command such as `deployments watch` must not wait for.
@@ -21,8 +31,8 @@ const commands: Record<string, () => Promise<Command>> = {
   up: async () => (await import('./up.js')).runUp,
   env: async () => (await import('./env.js')).runEnv,
   image: async () => (await import('./image.js')).runImage,
-  logs: async () => (await import('./logs.js')).runLogs,
-  deployments: async () => (await import('./deployments.js')).runDeployments,
+  logs: async () => (quietSdk(), (await import('./logs.js')).runLogs),
+  deployments: async () => (quietSdk(), (await import('./deployments.js')).runDeployments),
 };
 
 async function main(argv: string[]): Promise<number> {
