@@ -9,7 +9,8 @@
  * - a replacement that never gets healthy, and an appspec naming a task definition that does not
  *   exist (ECS's message, nothing half-made);
  * - the blue/green waits: READY_WAIT (status Ready until ContinueDeployment) and TERMINATION_WAIT
- *   (both task sets kept until ContinueDeployment ends it early);
+ *   (both task sets kept until ContinueDeployment ends it early); a READY_WAIT that runs out, and a
+ *   stop during TERMINATION_WAIT, roll back;
  * - bad input through the AWS CLI v2: malformed YAML, a second deployment while one is live, an
  *   unknown deployment id;
  * - last, kill -9 of Berth in the middle of a linear traffic shift: after the restart on the same
@@ -359,6 +360,67 @@ describe('CodeDeploy blue/green on Berth: rollback, stop, waits, bad input and k
     assert.equal(left.taskDefinition, bg.taskDefinitions[to]);
     assert.deepEqual(await versionsOf(bg.prod), [app(to)]);
     await rejectsWith(() => codedeploy.send(new ContinueDeploymentCommand({ deploymentId: id, deploymentWaitType: 'TERMINATION_WAIT' })), 'DeploymentAlreadyCompletedException');
+  });
+
+  it('a READY_WAIT that runs out stops the deployment and rolls it back; StopDeployment during TERMINATION_WAIT rolls back to the original', async () => {
+    const { taskSet: original } = await bg.settle({ stopLive: true });
+    const from = original.taskDefinition === bg.taskDefinitions['1'] ? '1' : '2';
+    const to = from === '1' ? '2' : '1';
+    const rollbackOnFailure = { enabled: true, events: ['DEPLOYMENT_FAILURE' as const] };
+    const { blueGreenDeploymentConfiguration: groupWaits } = (await codedeploy.send(new GetDeploymentGroupCommand({ applicationName: bg.application, deploymentGroupName: bg.deploymentGroup }))).deploymentGroupInfo!;
+    try {
+      // READY_WAIT of 5 (scaled) minutes that nobody continues.
+      await bg.updateGroup({
+        blueGreenDeploymentConfiguration: {
+          deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 5 },
+          terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: 0 },
+        },
+      });
+      let timedOut: DeploymentInfo | undefined;
+      let rollback: DeploymentInfo | undefined;
+      const readyLoad = await underLoad(async () => {
+        ({ d: timedOut, rollback } = await rolledBack(await bg.deploy({ taskDefinition: to, autoRollbackConfiguration: rollbackOnFailure })));
+        await oneTaskSetLeft();
+      });
+      assert.equal(timedOut!.status, 'Stopped', JSON.stringify(timedOut));
+      assert.equal(timedOut!.errorInformation?.code, 'TIMEOUT');
+      assert.match(timedOut!.errorInformation!.message!, /READY_WAIT/);
+      assert.equal(rollback!.status, 'Succeeded', JSON.stringify(rollback));
+      assert.equal(readyLoad.failures, 0, show(readyLoad));
+      assert.deepEqual(answers(readyLoad), [app(from)], `production never moved: ${show(readyLoad)}`);
+      assert.equal((await oneTaskSetLeft()).id, original.id);
+
+      // TERMINATION_WAIT of 600 (scaled) minutes, stopped while production is on the replacement and the original waits.
+      await bg.updateGroup({
+        blueGreenDeploymentConfiguration: {
+          deploymentReadyOption: { actionOnTimeout: 'CONTINUE_DEPLOYMENT' },
+          terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: 600 },
+        },
+      });
+      let stopped: DeploymentInfo | undefined;
+      const waitLoad = await underLoad(async () => {
+        const id = await bg.deploy({ taskDefinition: to, autoRollbackConfiguration: rollbackOnFailure });
+        await until('the termination wait', async () => {
+          const d = await deployment(id);
+          if (TERMINAL.has(d.status!)) assert.fail(`the deployment ended before its termination wait: ${JSON.stringify(d)}`);
+          return d.instanceTerminationWaitTimeStarted ? d : undefined;
+        });
+        assert.deepEqual(await versionsOf(bg.prod), [app(to)]);
+        await codedeploy.send(new StopDeploymentCommand({ deploymentId: id, autoRollbackEnabled: true }));
+        ({ d: stopped, rollback } = await rolledBack(id));
+        await oneTaskSetLeft();
+      });
+      assert.equal(stopped!.status, 'Stopped', JSON.stringify(stopped));
+      assert.equal(stopped!.errorInformation?.code, 'MANUAL_STOP');
+      assert.equal(rollback!.status, 'Succeeded', JSON.stringify(rollback));
+      assert.equal(waitLoad.failures, 0, show(waitLoad));
+      assert.deepEqual(answers(waitLoad), [app('1'), app('2')], show(waitLoad));
+      const left = await oneTaskSetLeft();
+      assert.equal(left.id, original.id, 'the original is PRIMARY again and the replacement is gone');
+      assert.deepEqual(await versionsOf(bg.prod), [app(from)]);
+    } finally {
+      await bg.updateGroup({ blueGreenDeploymentConfiguration: groupWaits });
+    }
   });
 
   it('bad input through the AWS CLI v2: malformed YAML, a second deployment while one is live, an unknown deployment id', { skip: skipCli }, async () => {
