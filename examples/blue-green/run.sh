@@ -282,8 +282,7 @@ follow() {
   local id=$1 last="" shown=0 deadline=$((SECONDS + 600))
   status=""
   if ((have_watch)); then
-    # NODE_NO_WARNINGS: the AWS SDK warns on Node.js 20 that its 2027 releases will need Node.js 22.
-    NODE_NO_WARNINGS=1 BERTH_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" BERTH_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
+    BERTH_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" BERTH_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
       node "$BERTH_CLI" deployments watch "$id" "${watch_flags[@]}" >"$work/watch-$id.out" 2>&1 &
     watch_pid=$!
     while kill -0 "$watch_pid" 2>/dev/null && ((SECONDS < deadline)); do
