@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
@@ -35,6 +35,8 @@ describe('CloudWatch metrics through @aws-sdk/client-cloudwatch and the AWS CLI'
   after(async () => {
     cw?.destroy();
     await berth?.cleanup();
+    // The restarted Berth reuses the first one's data dir, which its cleanup leaves in place.
+    if (berth) rmSync(berth.dataDir, { recursive: true, force: true });
   });
 
   it('reads statistics and percentiles back through GetMetricStatistics and GetMetricData', async () => {
@@ -73,6 +75,17 @@ describe('CloudWatch metrics through @aws-sdk/client-cloudwatch and the AWS CLI'
     const unbuilt = await cw.send(new PutMetricAlarmCommand({ AlarmName: 'a', EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold' })).catch((e) => e);
     assert.equal(unbuilt.name, 'UnsupportedOperation');
     assert.match(unbuilt.message, /PutMetricAlarm/);
+  });
+
+  it('keeps acknowledged datapoints across kill -9', async () => {
+    const dataDir = berth.dataDir;
+    await cw.send(new PutMetricDataCommand({ Namespace: 'E2E', MetricData: [{ MetricName: 'Durable', Timestamp: new Date(minute), Value: 7 }] }));
+    await berth.kill9();
+    berth = await startBerthProcess({ dataDir });
+    cw.destroy();
+    cw = new CloudWatchClient({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
+    const r = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'E2E', MetricName: 'Durable', StartTime: new Date(minute), EndTime: new Date(minute + 60_000), Period: 60, Statistics: ['Sum'] }));
+    assert.deepEqual(r.Datapoints?.map((d) => d.Sum), [7]);
   });
 
   it('reads the same data with the AWS CLI v2', { skip: skipCli }, async () => {
