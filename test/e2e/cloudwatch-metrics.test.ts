@@ -97,5 +97,14 @@ describe('CloudWatch metrics through @aws-sdk/client-cloudwatch and the AWS CLI'
     );
     const out = JSON.parse(stdout);
     assert.deepEqual(out.Datapoints.map((d: any) => [d.SampleCount, d.Maximum, d.Unit]), [[102, 1000, 'Milliseconds']]);
+    // And the other way round: the CLI puts a statistic set, the SDK reads it.
+    await run(
+      AWS_CLI_V2,
+      ['cloudwatch', 'put-metric-data', '--endpoint-url', berth.endpoint, '--namespace', 'E2E', '--metric-name', 'FromCli', '--dimensions', 'Host=a',
+        '--timestamp', new Date(minute + 5000).toISOString(), '--statistic-values', 'SampleCount=4,Sum=10,Minimum=1,Maximum=4', '--unit', 'Count'],
+      { env: berth.awsEnv(), timeout: 120_000 },
+    );
+    const r = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'E2E', MetricName: 'FromCli', Dimensions: [{ Name: 'Host', Value: 'a' }], StartTime: new Date(minute), EndTime: new Date(minute + 60_000), Period: 60, Statistics: ['Average', 'Maximum'] }));
+    assert.deepEqual(r.Datapoints?.map((d) => [d.Average, d.Maximum, d.Unit]), [[2.5, 4, 'Count']]);
   });
 });
