@@ -18,7 +18,7 @@
  * with {@link MetricStore.write} (the API server already commits concurrent calls together).
  */
 import type { Store } from '../../state/index.js';
-import { canonicalDimensions, copyCell, mergeCell, parseDimensions, statisticSetCell, valueCell, type Cell, type Dimension, type SeriesKey } from './series.js';
+import { canonicalDimensions, copyCell, mergeCell, statisticSetCell, valueCell, type Cell, type Dimension, type SeriesKey } from './series.js';
 import { decodeSketch, encodeSketch } from './sketch.js';
 import { parseStat, statValue, type Stat } from './stats.js';
 
@@ -455,4 +455,3 @@ function rowCell(row: Row): Cell {
   return { n: row.n, sum: row.sum, min: row.min, max: row.max, sketch: row.sketch ? decodeSketch(row.sketch) : null };
 }
 
-export { parseDimensions };
