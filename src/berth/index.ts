@@ -108,8 +108,12 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     // CodeDeploy blue/green deployments: the engine drives ECS task sets, listener weights and Lambda hooks.
     const onServiceChange = (s: { clusterArn: string; serviceName: string }) => scheduler?.wake(s);
     const ecsTaskSets = codeDeployTaskSets({ store, tags: new TagStore(store), scope, now: () => new Date(), onTaskChange: () => agent?.wake(), onServiceChange, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) });
+    // Hook functions reach Berth at its endpoint: the engine starts once it is known.
+    let endpointKnown: () => void = () => {};
+    const ready = new Promise<void>((resolve) => (endpointKnown = resolve));
     const deployments = new DeploymentEngine({
       store,
+      ready,
       timeScale: opts.timeScale,
       log,
       doors: {
@@ -156,6 +160,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
     const endpoint = `http://${host}:${port}`;
     apiEndpoint = endpoint;
+    endpointKnown();
     writeFileSync(path.join(opts.dataDir, 'endpoint.json'), JSON.stringify({ endpoint, region: opts.region, pid: process.pid }) + '\n', { mode: 0o600 });
     return {
       endpoint,

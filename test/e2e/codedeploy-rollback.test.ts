@@ -455,6 +455,32 @@ describe('CodeDeploy blue/green on Berth: rollback, stop, waits, bad input and k
   });
 
   // Last: the layout's own clients keep the endpoint of the Berth this kills; the rest of the file uses `connect`'s.
+  it('kill -9 while a hook function runs: after the restart the hook is invoked again and the deployment carries on to Succeeded', async () => {
+    const { taskSet: original } = await bg.settle({ stopLive: true });
+    const to = original.taskDefinition === bg.taskDefinitions['1'] ? '2' : '1';
+    // BeforeAllowTraffic's function takes a while before it reports: long enough to kill Berth under it.
+    bg.setHookBehaviour({ BeforeAllowTraffic: { status: 'Succeeded', delayMs: 4000 } });
+    try {
+      const id = await bg.deploy({ taskDefinition: to, hooks: ['BeforeAllowTraffic'], autoRollbackConfiguration: { enabled: false, events: [] } });
+      await until('BeforeAllowTraffic running', async () => (lifecycle(await target(id)).BeforeAllowTraffic?.status === 'InProgress' ? true : undefined));
+      const port = Number(new URL(berth.endpoint).port);
+      await berth.kill9();
+      // The same port: the layout's clients (and the hook functions' AWS_ENDPOINT_URL) reach the new Berth.
+      berth = await startBerthProcess({ dataDir, env: ENV, port });
+      ecs.destroy();
+      codedeploy.destroy();
+      connect();
+      const done = await settled(id);
+      assert.equal(done.status, 'Succeeded', JSON.stringify(done));
+      assert.equal(done.errorInformation, undefined, 'not failed by the hook timeout');
+      const calls = bg.hookCalls(id).filter((c) => c.event === 'BeforeAllowTraffic');
+      assert.ok(calls.some((c) => c.reported === 'Succeeded'), `the hook ran again after the restart and reported: ${JSON.stringify(calls)}`);
+      assert.deepEqual(await versionsOf(bg.prod), [app(to)]);
+    } finally {
+      bg.setHookBehaviour({ BeforeAllowTraffic: 'Succeeded' });
+    }
+  });
+
   it('kill -9 in the middle of a linear shift: after the restart the deployment carries on to Succeeded, one replacement, no failed request', async () => {
     const { taskSet: original } = await bg.settle({ stopLive: true });
     const from = original.taskDefinition === bg.taskDefinitions['1'] ? '1' : '2';

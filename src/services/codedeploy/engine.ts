@@ -56,6 +56,11 @@ export interface DeploymentEngineOptions {
   /** The clock (epoch ms). */
   now?: () => number;
   log?: (line: string) => void;
+  /**
+   * Settles once Berth serves its API: hook functions call it (their AWS_ENDPOINT_URL is known only
+   * then), so nothing is invoked before. Default: at once.
+   */
+  ready?: Promise<void>;
 }
 
 /** Drives live deployments through their lifecycle. */
@@ -65,7 +70,7 @@ export class DeploymentEngine {
   private readonly timeScale: number;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
-  /** Hook executions invoked by this process (the ones left over from before a restart are invoked again). */
+  /** Hook executions invoked by this process (pending ones from before a restart are invoked again, once). */
   private readonly invokedHere = new Set<string>();
 
   constructor(private readonly opts: DeploymentEngineOptions) {
@@ -83,6 +88,10 @@ export class DeploymentEngine {
   }
 
   async start(signal: AbortSignal): Promise<void> {
+    if (this.opts.ready) {
+      await Promise.race([this.opts.ready, new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+      if (signal.aborted) return;
+    }
     try {
       await this.resumeHooks();
     } catch (err) {
@@ -228,11 +237,15 @@ export class DeploymentEngine {
     this.opts.store.transaction(() => this.records.markHookInvoked(executionId, new Date(this.now()).toISOString()));
   }
 
-  /** After a restart: hook executions recorded but never confirmed invoked are invoked (again: at least once, as Lambda's Event invocations are). */
+  /**
+   * After a restart: every hook execution still waiting for its report is invoked again. A function
+   * that was running when Berth stopped died with it (Lambda's Event invocations are not kept), so
+   * waiting for it would only end in the hook timeout; hooks run at least once, as on AWS.
+   */
   private async resumeHooks(): Promise<void> {
     for (const d of this.records.liveDeployments()) {
       for (const h of this.records.hookExecutions(d.deploymentId)) {
-        if (h.status !== 'Pending' || h.invokedAt) continue;
+        if (h.status !== 'Pending') continue;
         try {
           await this.invokeHook(d.deploymentId, h.functionName, h.executionId);
         } catch (err) {
