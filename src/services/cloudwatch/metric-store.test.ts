@@ -153,6 +153,8 @@ describe('metric store: roll-up and retention', () => {
     assert.equal(metrics.expire(100_000), 1);
     assert.equal(count('cw_buckets', 1), 7199);
     clock.now = T0 + 4 * HOUR;
+    assert.equal(metrics.expire(1000), 1000, 'at most the limit per resolution in one pass');
+    assert.equal(count('cw_buckets', 1), 6199);
     metrics.maintain(100_000);
     assert.equal(count('cw_buckets', 1), 0);
     const r = metrics.query({ ...cpu, stat: 'Sum', periodSeconds: 3600, start: T0 - 2 * HOUR, end: T0 });
