@@ -27,6 +27,7 @@ import { promisify } from 'node:util';
 import {
   CodeDeployClient,
   ContinueDeploymentCommand,
+  CreateDeploymentCommand,
   GetDeploymentCommand,
   GetDeploymentGroupCommand,
   GetDeploymentTargetCommand,
@@ -292,6 +293,27 @@ describe('CodeDeploy blue/green on Berth: rollback, stop, waits, bad input and k
     const sets = await taskSets();
     assert.deepEqual(sets.map((s) => s.id), [original.id], `no replacement task set, half-made or not: ${showSets(sets)}`);
     assert.deepEqual(await versionsOf(bg.prod), [app('1')]);
+  });
+
+  it("an appspec whose container name or port is not in the task definition fails the deployment with ECS's message and makes nothing", async () => {
+    const { taskSet: original } = await bg.settle({ stopLive: true });
+    const to = original.taskDefinition === bg.taskDefinitions['1'] ? '2' : '1';
+    for (const [container, says] of [
+      [{ name: 'nope', port: 8080 }, /nope/],
+      [{ name: 'app', port: 9999 }, /9999/],
+    ] as const) {
+      const revision = { revisionType: 'AppSpecContent' as const, appSpecContent: { content: appSpec(bg.taskDefinitions[to], {}, container) } };
+      const { deploymentId } = await codedeploy.send(
+        new CreateDeploymentCommand({ applicationName: bg.application, deploymentGroupName: bg.deploymentGroup, revision, autoRollbackConfiguration: { enabled: false, events: [] } }),
+      );
+      const failed = await settled(deploymentId!);
+      assert.equal(failed.status, 'Failed', JSON.stringify(failed));
+      assert.equal(failed.errorInformation?.code, 'ECS_UPDATE_ERROR', JSON.stringify(failed.errorInformation));
+      assert.match(failed.errorInformation!.message!, says);
+      const sets = await taskSets();
+      assert.deepEqual(sets.map((s) => s.id), [original.id], `no replacement task set: ${showSets(sets)}`);
+    }
+    assert.deepEqual(await versionsOf(bg.prod), [app(original.taskDefinition === bg.taskDefinitions['1'] ? '1' : '2')]);
   });
 
   it('READY_WAIT holds the deployment Ready until ContinueDeployment; TERMINATION_WAIT keeps both task sets until ContinueDeployment ends it early', async () => {
