@@ -83,11 +83,15 @@ describe('CodeDeploy blue/green on Berth: rollback, stop, waits, bad input and k
         connect();
       }
     }
-    if (running() && bg) await deleteServicesAndDrain(ecs, bg.cluster, [bg.service]);
-    await bg?.cleanup();
-    codedeploy?.destroy();
-    await berth?.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      if (running() && bg) await deleteServicesAndDrain(ecs, bg.cluster, [bg.service]);
+    } finally {
+      await bg?.cleanup();
+      codedeploy?.destroy();
+      await berth?.cleanup();
+      // Removing the data dir also ends its container supervisor and the tasks it still runs.
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   /** The deployment as GetDeployment shows it. */
