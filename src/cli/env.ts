@@ -25,8 +25,10 @@ export interface ClientTarget {
  * Finds the Berth that the flags and environment name (the endpoint of its last start, its stored
  * or configured key pair); undefined when it has no credentials yet.
  */
-export function resolveClientTarget(flags: BerthOptions): ClientTarget | undefined {
-  const opts = compileBerthOptions(flags);
+export function resolveClientTarget(flags: BerthOptions, env: NodeJS.ProcessEnv = process.env): ClientTarget | undefined {
+  const fromShell = shellTarget(flags, env);
+  if (fromShell) return fromShell;
+  const opts = compileBerthOptions(flags, env);
   const credentials = opts.rootCredentials ?? readStoredCredentials(opts.dataDir);
   if (!credentials) return undefined;
   let endpoint = `http://${opts.host}:${opts.port}`;
@@ -41,6 +43,17 @@ export function resolveClientTarget(flags: BerthOptions): ClientTarget | undefin
     }
   }
   return { endpoint, region, credentials };
+}
+
+/**
+ * A shell set up by `eval "$(berth env)"` (or pointed at a Berth by hand) names it with AWS_ENDPOINT_URL
+ * and AWS's key variables: client commands use those when no flag or BERTH_* variable names a Berth.
+ */
+function shellTarget(flags: BerthOptions, env: NodeJS.ProcessEnv): ClientTarget | undefined {
+  const named = flags.dataDir ?? flags.host ?? flags.port ?? env.BERTH_DATA_DIR ?? env.BERTH_PORT ?? env.BERTH_HOST;
+  const { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  if (named !== undefined || !endpoint || !accessKeyId || !secretAccessKey) return undefined;
+  return { endpoint, region: flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1', credentials: { accessKeyId, secretAccessKey } };
 }
 
 /** The message for a data dir without credentials. */
