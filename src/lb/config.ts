@@ -144,9 +144,16 @@ export interface TargetGroupCounters {
   targetResponses: { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
   /** Responses the load balancer made itself while routing to this group (502, 503, 504, ...). */
   elbResponses: { '4xx': number; '5xx': number };
+  /** The 5xx of {@link elbResponses} CloudWatch counts one by one (HTTPCode_ELB_500/502/503/504_Count). */
+  elbResponseCodes: { '500': number; '502': number; '503': number; '504': number };
   /** Sum and count of target response times in seconds (TargetResponseTime = sum / count). */
   targetResponseTimeSum: number;
   targetResponseTimeCount: number;
+  /**
+   * Target response times as a log-bucketed histogram (bin index -> count; see counters.ts
+   * `responseTimeBin`), so that percentiles of TargetResponseTime can be published.
+   */
+  targetResponseTimeBins: Record<string, number>;
 }
 
 /** Why {@link LoadBalancerEngine.apply} could not open a listener. */

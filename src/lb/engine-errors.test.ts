@@ -100,6 +100,7 @@ describe('responses the load balancer makes', () => {
     assert.equal(engine.targetHealth(groups.refused.arn)[0].reason, 'Target.FailedHealthChecks');
     assertAlbPage(await http1.get(`${base}/refused`), 502, 'Bad Gateway');
     assert.equal(engine.counters(groups.refused.arn)!.elbResponses['5xx'] >= 1, true);
+    assert.equal(engine.counters(groups.refused.arn)!.elbResponseCodes['502'] >= 1, true);
   });
   it('502 when the target resets the connection', async () => {
     assertAlbPage(await http1.get(`${base}/reset`), 502, 'Bad Gateway');
@@ -111,10 +112,12 @@ describe('responses the load balancer makes', () => {
     assertAlbPage(await http1.get(`${base}/empty`), 503, 'Service Temporarily Unavailable');
     assertAlbPage(await http1.get(`${base}/nogroup`), 503, 'Service Temporarily Unavailable');
     assert.equal(engine.counters(groups.empty.arn)!.elbResponses['5xx'], 1);
+    assert.equal(engine.counters(groups.empty.arn)!.elbResponseCodes['503'], 1);
   });
   it('504 when the target does not answer within the idle timeout', async () => {
     assertAlbPage(await http1.get(`${base}/hang`), 504, 'Gateway Time-out');
     assert.equal(engine.counters(groups.hangs.arn)!.elbResponses['5xx'], 1);
+    assert.equal(engine.counters(groups.hangs.arn)!.elbResponseCodes['504'], 1);
   });
   it('an upload longer than the idle timeout that keeps sending is not cut', async () => {
     const chunks = 12;
@@ -179,6 +182,9 @@ describe('responses the load balancer makes', () => {
     assert.equal(after.targetResponses['2xx'], before.targetResponses['2xx'] + 1);
     assert.equal(after.targetResponseTimeCount, before.targetResponseTimeCount + 1);
     assert.ok(after.targetResponseTimeSum > before.targetResponseTimeSum);
+    // The histogram (for TargetResponseTime percentiles) counts the same response.
+    const binTotal = (c: typeof after) => Object.values(c.targetResponseTimeBins).reduce((a, b) => a + b, 0);
+    assert.equal(binTotal(after), binTotal(before) + 1);
   });
 
   describe('400 for malformed, oversized and ambiguous requests (raw sockets)', () => {

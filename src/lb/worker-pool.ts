@@ -25,6 +25,7 @@ import type { LbSnapshot, ListenerBindError, TargetGroupCounters, TargetHealthRe
 import type { Engine, OutstandingByTarget } from './engine.js';
 import type { ResolvedEngineOptions } from './options.js';
 import { slowStartShare } from './selection.js';
+import { addCounters } from './counters.js';
 import { syncTargetGroups, type TargetGroupRuntime } from './target-group.js';
 import type { FromWorker, TargetHealthPush, ToWorker } from './worker-protocol.js';
 
@@ -326,22 +327,4 @@ function bind(address: string, port: number): { handle: TcpHandle; port: number 
     return fail(err || -98 /* EADDRINUSE */);
   }
   return { handle, port: out.port };
-}
-
-function addCounters(a: TargetGroupCounters | undefined, b: TargetGroupCounters | undefined): TargetGroupCounters {
-  const z = { requests: 0, targetResponses: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, elbResponses: { '4xx': 0, '5xx': 0 }, targetResponseTimeSum: 0, targetResponseTimeCount: 0 };
-  const x = a ?? z;
-  const y = b ?? z;
-  return {
-    requests: x.requests + y.requests,
-    targetResponses: {
-      '2xx': x.targetResponses['2xx'] + y.targetResponses['2xx'],
-      '3xx': x.targetResponses['3xx'] + y.targetResponses['3xx'],
-      '4xx': x.targetResponses['4xx'] + y.targetResponses['4xx'],
-      '5xx': x.targetResponses['5xx'] + y.targetResponses['5xx'],
-    },
-    elbResponses: { '4xx': x.elbResponses['4xx'] + y.elbResponses['4xx'], '5xx': x.elbResponses['5xx'] + y.elbResponses['5xx'] },
-    targetResponseTimeSum: x.targetResponseTimeSum + y.targetResponseTimeSum,
-    targetResponseTimeCount: x.targetResponseTimeCount + y.targetResponseTimeCount,
-  };
 }
