@@ -42,6 +42,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Where request failures inside Berth are reported (never request bodies). */
   log?: (line: string) => void;
+  /** Berth's own metrics in the Prometheus text format, served unsigned at `GET /metrics` (services/cloudwatch/producers.ts). */
+  metricsText?: () => string;
 }
 
 /** The API endpoint as a long-running component. */
@@ -126,6 +128,9 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://berth');
     if (req.method === 'GET' && url.pathname === '/_berth/health') {
       return { statusCode: this.ready ? 200 : 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: this.ready ? 'ok' : 'starting' }) };
+    }
+    if (req.method === 'GET' && url.pathname === '/metrics' && this.opts.metricsText) {
+      return { statusCode: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: this.opts.metricsText() };
     }
     const call: IncomingCall = {
       method: req.method ?? 'GET',

@@ -10,9 +10,10 @@ import { ApiServer } from '../api/index.js';
 import { compileBerthOptions, type BerthOptions, type ResolvedBerthOptions } from '../config/index.js';
 import { ensureAccountId, ensureRootCredentials, type Credentials } from '../identity/index.js';
 import { codeDeployTaskSets, createEcsService, StoppedTaskSweeper } from '../services/ecs/index.js';
-import { createElbv2 } from '../services/elbv2/index.js';
+import { createElbv2, elbv2Snapshot } from '../services/elbv2/index.js';
 import { createCodeDeployService } from '../services/codedeploy/index.js';
-import { createCloudWatchService, createMetricStore, createMetricSweeper } from '../services/cloudwatch/index.js';
+import { createAlarmEngine, createCloudWatchService, createMetricStore, createMetricSweeper } from '../services/cloudwatch/index.js';
+import { MetricProducers } from '../services/cloudwatch/producers.js';
 import { DeploymentEngine } from '../services/codedeploy/engine.js';
 import { TagStore } from '../tagging/index.js';
 import { createLambda } from '../services/lambda/index.js';
@@ -80,9 +81,12 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     let metadata: MetadataServer | undefined;
     const drivers = agentOn ? await createDriverSet({ dataDir: opts.dataDir }) : undefined;
     // The Application Load Balancer: ELBv2 programs the data plane (lb/); BERTH_ELB_HOSTS_FILE names a hosts file to keep DNSNames in.
-    const elbv2 = createElbv2({ store, scope, engine: createLoadBalancerEngine({ workers: opts.lbWorkers }), hostsFile: process.env.BERTH_ELB_HOSTS_FILE || undefined, log });
+    const lbEngine = createLoadBalancerEngine({ workers: opts.lbWorkers });
+    const elbv2 = createElbv2({ store, scope, engine: lbEngine, hostsFile: process.env.BERTH_ELB_HOSTS_FILE || undefined, log });
     // Lambda functions run as child processes; they reach Berth at its endpoint, known once the API listens.
     let apiEndpoint: string | undefined;
+    // AWS/ECS and AWS/ApplicationELB metrics Berth publishes itself, also served at GET /metrics.
+    const producers = new MetricProducers({ store, metrics, engine: lbEngine, loadBalancers: () => elbv2Snapshot(store), log });
     const lambda = createLambda({ store, scope, dataDir: opts.dataDir, logWriter, credentials, endpoint: () => apiEndpoint, log });
     // Services' tasks as targets of their target groups: registration, drain before stop, target health (scheduler/load-balancers.ts).
     const lbTargets = agentOn ? new LoadBalancerTargets({ store, registry: elbv2.ecsTargets, log }) : undefined;
@@ -134,6 +138,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service, createCodeDeployService({ store, scope, onDeploymentChange: () => deployments.wake() }), lambda.service, createCloudWatchService({ store, metrics })],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
+      metricsText: () => producers.prometheus(),
     });
     const manager = new Manager();
     manager.add('api', api);
@@ -141,6 +146,9 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     manager.add('lambda', lambda.runnable);
     manager.add('logs-retention', createRetentionSweeper(store));
     manager.add('cloudwatch-metrics', createMetricSweeper(metrics));
+    // Alarms are evaluated once a minute (10 s for 10/30 s periods); BERTH_ALARM_EVALUATION_SECONDS overrides.
+    manager.add('cloudwatch-alarms', createAlarmEngine(store, metrics, { log }));
+    manager.add('cloudwatch-producers', producers);
     // STOPPED tasks leave after an hour (BERTH_STOPPED_TASK_RETENTION_SECONDS), at most 100 per service.
     manager.add('stopped-task-retention', new StoppedTaskSweeper(store, { log }));
     manager.add('task-log-writer', logWriter);

@@ -1,0 +1,277 @@
+/**
+ * Berth's own metrics, the ones AWS publishes for the resources Berth runs (a Runnable that
+ * `berth up` adds to its Manager as `cloudwatch-producers`):
+ *
+ * - AWS/ECS CPUUtilization and MemoryUtilization per ClusterName + ServiceName and per
+ *   ClusterName, from the task agent's samples (ecs-metrics.ts);
+ * - AWS/ApplicationELB request counts, response codes, TargetResponseTime, RequestCountPerTarget,
+ *   HealthyHostCount and UnHealthyHostCount from the data plane (alb-metrics.ts).
+ *
+ * Every interval (60 s, as AWS publishes; `BERTH_METRICS_INTERVAL_SECONDS` shortens it for
+ * tests) the figures of the interval that has just ended are put into the metric store,
+ * timestamped with the interval's start (aligned: with 60 s, to the minute). Target health is
+ * sampled every 10 s (or every interval when shorter). The same figures, latest values and
+ * monotonic counters, are rendered for `GET /metrics` by {@link MetricProducers.prometheus}.
+ *
+ * After a restart the first interval published is the one Berth starts in: the task samples
+ * recorded in it before the restart are in SQLite and count; the load balancer's counters start
+ * from zero with the new engine, so nothing is counted twice.
+ */
+import { OptionsError } from '../../config/index.js';
+import type { LbSnapshot, LoadBalancerEngine, TargetGroupCounters } from '../../lb/config.js';
+import { addCounters } from '../../lb/counters.js';
+import type { Store } from '../../state/index.js';
+import { albDatums, arnDimension, counterDelta, groupTopology, requestCountPerTarget, type GroupInterval, type GroupTopology, type HealthSamples } from './alb-metrics.js';
+import { ecsDatums, ecsUtilization, type EcsUtilization, type UtilizationSample } from './ecs-metrics.js';
+import type { MetricStore } from './metric-store.js';
+import { renderPrometheus, type PromFamily, type PromSample } from './prometheus.js';
+
+/** Options of {@link MetricProducers}. */
+export interface MetricProducersOptions {
+  store: Store;
+  metrics: MetricStore;
+  /** The load balancer data plane; without one no AWS/ApplicationELB metrics. */
+  engine?: Pick<LoadBalancerEngine, 'counters' | 'targetHealth'>;
+  /** The load balancers and target groups the data plane serves (berth: the ELBv2 snapshot). */
+  loadBalancers?: () => LbSnapshot;
+  /** Seconds per published interval, 1..3600. Default `BERTH_METRICS_INTERVAL_SECONDS`, else 60. */
+  intervalSeconds?: number;
+  /** Seconds between target health samples. Default 10, or the interval when shorter. */
+  healthSampleSeconds?: number;
+  /** Epoch milliseconds. Default Date.now. */
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+/** Resolves the interval: the option, else `BERTH_METRICS_INTERVAL_SECONDS`, else 60; throws an OptionsError naming a bad value. */
+export function metricsIntervalSeconds(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.BERTH_METRICS_INTERVAL_SECONDS;
+  const v = option ?? (raw === undefined || raw === '' ? 60 : Number(raw));
+  if (!Number.isInteger(v) || v < 1 || v > 3600) {
+    throw new OptionsError(`BERTH_METRICS_INTERVAL_SECONDS must be a whole number of seconds from 1 to 3600; got '${option ?? raw}'.`);
+  }
+  return v;
+}
+
+interface GroupState {
+  topology: GroupTopology;
+  /** Deltas not yet published. */
+  pending?: TargetGroupCounters;
+  /** Everything counted since Berth started, monotonic (for /metrics). */
+  total?: TargetGroupCounters;
+  health: HealthSamples;
+  latest: { healthy: number; unhealthy: number; registered: number };
+  lastPerTarget?: number;
+}
+
+/** Produces AWS/ECS and AWS/ApplicationELB metrics into the metric store; a Runnable. */
+export class MetricProducers {
+  private readonly intervalMs: number;
+  private readonly healthMs: number;
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+  private readonly groups = new Map<string, GroupState>();
+  /**
+   * The last reading of each group's cumulative counters, kept while the engine has the group
+   * even when no load balancer forwards to it for a while (so its old requests are not counted again).
+   */
+  private readonly readings = new Map<string, TargetGroupCounters>();
+  private lastEcs: EcsUtilization[] = [];
+
+  constructor(private readonly opts: MetricProducersOptions) {
+    this.intervalMs = metricsIntervalSeconds(opts.intervalSeconds) * 1000;
+    this.healthMs = Math.min(this.intervalMs, (opts.healthSampleSeconds ?? 10) * 1000);
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
+  }
+
+  /** The start of the interval `ms` falls in. */
+  intervalStart(ms: number): number {
+    return Math.floor(ms / this.intervalMs) * this.intervalMs;
+  }
+
+  /** Publishes each interval as it ends, samples target health, until `signal` aborts. */
+  async start(signal: AbortSignal): Promise<void> {
+    let next = this.intervalStart(this.now()) + this.intervalMs;
+    let nextHealth = this.now();
+    while (!signal.aborted) {
+      const now = this.now();
+      try {
+        if (now >= nextHealth) {
+          this.sampleHealth();
+          nextHealth = now + this.healthMs;
+        }
+        if (now >= next) {
+          // A stalled loop publishes once, for the latest interval that ended.
+          next = this.intervalStart(now);
+          this.publish(next - this.intervalMs, next);
+          next += this.intervalMs;
+        }
+      } catch (err) {
+        this.log(`cloudwatch producers: ${(err as Error).message}`);
+      }
+      await sleep(Math.max(10, Math.min(next, nextHealth) - this.now()), signal);
+    }
+  }
+
+  /** Re-reads which target groups the load balancers forward to. */
+  private refreshTopology(): GroupState[] {
+    if (!this.opts.engine || !this.opts.loadBalancers) return [];
+    const topology = groupTopology(this.opts.loadBalancers());
+    const seen = new Set<string>();
+    for (const t of topology) {
+      seen.add(t.targetGroupArn);
+      const had = this.groups.get(t.targetGroupArn);
+      if (had) had.topology = t;
+      else this.groups.set(t.targetGroupArn, { topology: t, health: { healthy: [], unhealthy: [] }, latest: { healthy: 0, unhealthy: 0, registered: 0 } });
+    }
+    for (const arn of [...this.groups.keys()]) if (!seen.has(arn)) this.groups.delete(arn);
+    return [...this.groups.values()];
+  }
+
+  /** Takes one sample of every group's target health. */
+  sampleHealth(): void {
+    const engine = this.opts.engine;
+    if (!engine) return;
+    for (const g of this.refreshTopology()) {
+      const reports = engine.targetHealth(g.topology.targetGroupArn);
+      const healthy = reports.filter((r) => r.state === 'healthy').length;
+      const unhealthy = reports.filter((r) => r.state === 'unhealthy').length;
+      const registered = reports.filter((r) => r.state !== 'draining').length;
+      g.latest = { healthy, unhealthy, registered };
+      g.health.healthy.push(healthy);
+      g.health.unhealthy.push(unhealthy);
+    }
+  }
+
+  /** Reads the counters and adds what changed since the last reading to the pending and total deltas. */
+  observe(): void {
+    const engine = this.opts.engine;
+    if (!engine) return;
+    for (const arn of this.readings.keys()) if (!this.groups.has(arn) && !engine.counters(arn)) this.readings.delete(arn);
+    for (const g of this.groups.values()) {
+      const cur = engine.counters(g.topology.targetGroupArn);
+      if (!cur) continue;
+      const delta = counterDelta(this.readings.get(g.topology.targetGroupArn), cur);
+      this.readings.set(g.topology.targetGroupArn, cur);
+      g.pending = addCounters(g.pending, delta);
+      g.total = addCounters(g.total, delta);
+    }
+  }
+
+  /** Puts the figures of [startMs, endMs) into the metric store, timestamped `startMs`. */
+  publish(startMs: number, endMs: number): void {
+    const { metrics } = this.opts;
+    this.lastEcs = ecsUtilization(this.taskSamples(startMs, endMs));
+    metrics.put('AWS/ECS', ecsDatums(this.lastEcs, startMs));
+    if (!this.opts.engine) return;
+    if (this.groups.size === 0) this.refreshTopology();
+    this.observe();
+    const intervals: GroupInterval[] = [];
+    for (const g of this.groups.values()) {
+      const delta = g.pending ?? addCounters(undefined, undefined);
+      intervals.push({ topology: g.topology, delta, health: g.health, healthyTargets: g.latest.healthy, registeredTargets: g.latest.registered });
+      g.lastPerTarget = requestCountPerTarget(delta.requests, g.latest.healthy, g.latest.registered);
+      g.pending = undefined;
+      g.health = { healthy: [], unhealthy: [] };
+    }
+    metrics.put('AWS/ApplicationELB', albDatums(intervals, startMs));
+  }
+
+  /** The task agent's samples taken in [startMs, endMs) (none when the agent never ran). */
+  private taskSamples(startMs: number, endMs: number): UtilizationSample[] {
+    const { store } = this.opts;
+    const exists = store.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'agent_task_stats'`).get();
+    if (!exists) return [];
+    const rows = store
+      .prepare(
+        `SELECT task_arn AS taskArn, cluster_name AS clusterName, service_name AS serviceName, cpu_units_used AS cpuUnitsUsed,
+                cpu_units_reserved AS cpuUnitsReserved, memory_bytes AS memoryBytes, memory_reserved_bytes AS memoryReservedBytes
+         FROM agent_task_stats WHERE at >= ? AND at < ?`,
+      )
+      .all(startMs, endMs) as (UtilizationSample & { serviceName: string | null; memoryReservedBytes: number | null })[];
+    return rows.map((r) => ({ ...r, serviceName: r.serviceName ?? undefined, memoryReservedBytes: r.memoryReservedBytes ?? undefined }));
+  }
+
+  /** The same figures in the Prometheus text format: counters since Berth started, the latest interval's gauges. */
+  prometheus(): string {
+    try {
+      this.observe();
+    } catch (err) {
+      this.log(`cloudwatch producers: ${(err as Error).message}`);
+    }
+    const groups = [...this.groups.values()];
+    const labels = (g: GroupState) => ({ load_balancer: arnDimension(g.topology.loadBalancerArn), target_group: arnDimension(g.topology.targetGroupArn) });
+    const counter = (name: string, help: string, pick: (c: TargetGroupCounters) => number): PromFamily => ({
+      name,
+      help,
+      type: 'counter',
+      samples: groups.map((g) => ({ labels: labels(g), value: pick(g.total ?? addCounters(undefined, undefined)) })),
+    });
+    const ecsLabels = (u: EcsUtilization) => ({ cluster_name: u.clusterName, ...(u.serviceName ? { service_name: u.serviceName } : {}) });
+    const families: PromFamily[] = [
+      counter('aws_applicationelb_request_count_total', 'Requests routed to the target group (AWS/ApplicationELB RequestCount).', (c) => c.requests),
+      ...(['2xx', '3xx', '4xx', '5xx'] as const).map((k) =>
+        counter(`aws_applicationelb_httpcode_target_${k}_count_total`, `${k.toUpperCase()} responses from targets (HTTPCode_Target_${k.toUpperCase()}_Count).`, (c) => c.targetResponses[k]),
+      ),
+      ...(['4xx', '5xx'] as const).map((k) =>
+        counter(`aws_applicationelb_httpcode_elb_${k}_count_total`, `${k.toUpperCase()} responses the load balancer made itself (HTTPCode_ELB_${k.toUpperCase()}_Count).`, (c) => c.elbResponses[k]),
+      ),
+      ...(['500', '502', '503', '504'] as const).map((k) =>
+        counter(`aws_applicationelb_httpcode_elb_${k}_count_total`, `${k} responses the load balancer made itself (HTTPCode_ELB_${k}_Count).`, (c) => c.elbResponseCodes[k]),
+      ),
+      {
+        name: 'aws_applicationelb_target_response_time_seconds',
+        help: 'Time from the request leaving the load balancer to the target response head (TargetResponseTime).',
+        type: 'summary',
+        samples: groups.flatMap((g): PromSample[] => [
+          { labels: labels(g), value: g.total?.targetResponseTimeSum ?? 0, suffix: '_sum' },
+          { labels: labels(g), value: g.total?.targetResponseTimeCount ?? 0, suffix: '_count' },
+        ]),
+      },
+      {
+        name: 'aws_applicationelb_request_count_per_target',
+        help: 'Requests per healthy target in the last interval (RequestCountPerTarget).',
+        type: 'gauge',
+        samples: groups.filter((g) => g.lastPerTarget !== undefined).map((g) => ({ labels: labels(g), value: g.lastPerTarget! })),
+      },
+      {
+        name: 'aws_applicationelb_healthy_host_count',
+        help: 'Healthy targets at the last health sample (HealthyHostCount).',
+        type: 'gauge',
+        samples: groups.filter((g) => g.topology.healthCheckEnabled).map((g) => ({ labels: labels(g), value: g.latest.healthy })),
+      },
+      {
+        name: 'aws_applicationelb_unhealthy_host_count',
+        help: 'Unhealthy targets at the last health sample (UnHealthyHostCount).',
+        type: 'gauge',
+        samples: groups.filter((g) => g.topology.healthCheckEnabled).map((g) => ({ labels: labels(g), value: g.latest.unhealthy })),
+      },
+      {
+        name: 'aws_ecs_cpu_utilization_percent',
+        help: 'CPU units used / reserved by the tasks, x 100, over the last interval (AWS/ECS CPUUtilization Average).',
+        type: 'gauge',
+        samples: this.lastEcs.map((u) => ({ labels: ecsLabels(u), value: u.cpu.sum / u.cpu.sampleCount })),
+      },
+      {
+        name: 'aws_ecs_memory_utilization_percent',
+        help: 'Memory used / reserved by the tasks, x 100, over the last interval (AWS/ECS MemoryUtilization Average).',
+        type: 'gauge',
+        samples: this.lastEcs.filter((u) => u.memory).map((u) => ({ labels: ecsLabels(u), value: u.memory!.sum / u.memory!.sampleCount })),
+      },
+    ];
+    return renderPrometheus(families);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
