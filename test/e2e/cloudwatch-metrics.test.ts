@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutDashboardCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
 
 const run = promisify(execFile);
@@ -72,9 +72,9 @@ describe('CloudWatch metrics through @aws-sdk/client-cloudwatch and the AWS CLI'
     const bad = await cw.send(new PutMetricDataCommand({ Namespace: 'E2E', MetricData: [{ MetricName: 'X', Value: 1, StorageResolution: 5 }] })).catch((e) => e);
     assert.equal(bad.name, 'InvalidParameterValueException');
     assert.match(bad.message, /StorageResolution is invalid/);
-    const unbuilt = await cw.send(new PutMetricAlarmCommand({ AlarmName: 'a', EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold' })).catch((e) => e);
+    const unbuilt = await cw.send(new PutDashboardCommand({ DashboardName: 'd', DashboardBody: '{}' })).catch((e) => e);
     assert.equal(unbuilt.name, 'UnsupportedOperation');
-    assert.match(unbuilt.message, /PutMetricAlarm/);
+    assert.match(unbuilt.message, /PutDashboard/);
   });
 
   it('keeps acknowledged datapoints across kill -9', async () => {

@@ -295,9 +295,9 @@ describe('ListMetrics', () => {
 });
 
 describe('operations not built yet', () => {
-  it('answer UnsupportedOperation until alarms land', async () => {
+  it('answer UnsupportedOperation until built (dashboards)', async () => {
     const { call, service } = harness();
     assert.equal(service.unsupportedCode, 'UnsupportedOperation');
-    await assert.rejects(call('PutMetricAlarm', { AlarmName: 'a', EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold' }), (e: any) => e.code === 'UnsupportedOperation');
+    await assert.rejects(call('PutDashboard', { DashboardName: 'd', DashboardBody: '{}' }), (e: any) => e.code === 'UnsupportedOperation');
   });
 });

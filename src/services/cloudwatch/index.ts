@@ -2,12 +2,16 @@
  * Amazon CloudWatch metrics: PutMetricData, GetMetricStatistics, GetMetricData (with basic metric
  * math) and ListMetrics over the metric store (metric-store.ts), which keeps CloudWatch's
  * resolutions and retention; plus the store's internal API (`put`, `query`) for Berth's own
- * producers and for alarms and auto scaling, and its maintenance loop. Alarms, dashboards,
- * streams and the rest of the model answer UnsupportedOperation for now.
+ * producers and for alarms and auto scaling, and its maintenance loop; metric alarms (alarms.ts)
+ * and their evaluation loop (alarm-engine.ts). Composite alarms, dashboards, streams and the rest
+ * of the model answer UnsupportedOperation for now.
  */
 import type { ServiceDefinition } from '../../api/index.js';
 import { loadServiceModel } from '../../model/index.js';
 import type { Store } from '../../state/index.js';
+import { AlarmEngine, type AlarmEngineOptions } from './alarm-engine.js';
+import type { AlarmActionHook } from './alarm-store.js';
+import { alarmOperations } from './alarms.js';
 import type { CloudWatchDeps } from './deps.js';
 import { validationError } from './errors.js';
 import { getMetricDataOperations } from './get-metric-data.js';
@@ -24,6 +28,15 @@ export type { Dimension } from './series.js';
 export type { CloudWatchDeps } from './deps.js';
 export { getMetricDataOperations } from './get-metric-data.js';
 export { RELATIVE_ACCURACY } from './sketch.js';
+export { AlarmEngine, type AlarmEngineOptions } from './alarm-engine.js';
+export type { ActionOutcome, AlarmActionHook, AlarmRecord } from './alarm-store.js';
+export type { StateValue } from './alarm-evaluate.js';
+
+/** Makes the alarm evaluation loop (a Runnable for the Manager) over the metric store. */
+export function createAlarmEngine(store: Store, metrics: MetricStore, options?: AlarmEngineOptions & { now?: () => number }): AlarmEngine {
+  store.migrate('cloudwatch', cloudwatchMigrations);
+  return new AlarmEngine({ store, metrics, now: options?.now ?? Date.now }, options);
+}
 
 /** Migrates the metric tables and makes the metric store (shared by the service, producers and the sweeper). */
 export function createMetricStore(store: Store, options?: MetricStoreOptions): MetricStore {
@@ -43,6 +56,8 @@ export interface CloudWatchServiceOptions {
   metrics?: MetricStore;
   /** The clock in epoch milliseconds; defaults to `Date.now`. */
   now?: () => number;
+  /** Run on SetAlarmState's state changes of alarms with actions enabled (the engine takes its own). */
+  onAlarmAction?: AlarmActionHook;
 }
 
 /** Migrates the metric tables and builds the CloudWatch service for api/. */
@@ -58,6 +73,7 @@ export function createCloudWatchService(opts: CloudWatchServiceOptions): Service
       ...getMetricStatisticsOperations(deps),
       ...getMetricDataOperations(deps),
       ...listMetricsOperations(deps),
+      ...alarmOperations(deps, { onAlarmAction: opts.onAlarmAction }),
     },
     validationError,
     isReadOnly: (operation) => operation.startsWith('Get') || operation.startsWith('List') || operation.startsWith('Describe'),

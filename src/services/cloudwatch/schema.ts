@@ -4,6 +4,8 @@
  * 3600 s) and bucket start; `cw_pending` holds, per bucket, what has not yet been rolled up into
  * the next resolution (see metric-store.ts for why reads add it in). Both are WITHOUT ROWID
  * tables keyed by (series, resolution, start): one b-tree instead of a table and a key index.
+ * Version 2 adds the metric alarms (`cw_alarms`: configuration as wire-shaped JSON, state, tags,
+ * when the evaluation loop next looks at it) and their history (`cw_alarm_history`).
  */
 import type { Migration } from '../../state/index.js';
 
@@ -30,6 +32,25 @@ export const cloudwatchMigrations: Migration[] = [
         n REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, sketch BLOB,
         PRIMARY KEY (series_id, res, ts)) WITHOUT ROWID;
       CREATE INDEX cw_pending_age ON cw_pending (res, ts);
+    `,
+  },
+  {
+    version: 2,
+    name: 'metric alarms and alarm history',
+    up: `
+      CREATE TABLE cw_alarms (
+        name TEXT PRIMARY KEY, arn TEXT NOT NULL, config TEXT NOT NULL,
+        namespace TEXT, metric_name TEXT, dimensions TEXT,
+        state TEXT NOT NULL, state_reason TEXT NOT NULL, state_reason_data TEXT,
+        state_updated INTEGER NOT NULL, state_transitioned INTEGER NOT NULL, config_updated INTEGER NOT NULL,
+        tags TEXT NOT NULL DEFAULT '[]', next_due INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX cw_alarms_metric ON cw_alarms (namespace, metric_name);
+      CREATE INDEX cw_alarms_due ON cw_alarms (next_due);
+      CREATE TABLE cw_alarm_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, alarm_name TEXT NOT NULL, ts INTEGER NOT NULL,
+        item_type TEXT NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL);
+      CREATE INDEX cw_alarm_history_ts ON cw_alarm_history (ts);
+      CREATE INDEX cw_alarm_history_alarm ON cw_alarm_history (alarm_name, ts);
     `,
   },
 ];

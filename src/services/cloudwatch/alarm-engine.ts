@@ -1,0 +1,165 @@
+/**
+ * The alarm evaluation loop (a Runnable for the Manager): evaluates every metric alarm on
+ * CloudWatch's cadence — once a minute at the minute boundary, every 10 seconds for alarms with a
+ * 10- or 30-second period — over the metric store, and writes the state changes of a pass and
+ * their history in one transaction; then runs the changes' actions (alarm-store.ts
+ * `runAlarmActions`). A new or updated alarm is due at once (within the loop's 1-second tick).
+ * `BERTH_ALARM_EVALUATION_SECONDS` (or the `evaluationSeconds` option) evaluates every alarm at
+ * that interval instead, for tests and demos; the periods and data are unchanged.
+ */
+import { pause } from '../../reconcile/index.js';
+import { evaluateAlarm, evaluationRange, type Datapoint, type EvaluationConfig, type Evaluation, type ComparisonOperator, type TreatMissingData } from './alarm-evaluate.js';
+import { AlarmStore, runAlarmActions, type AlarmActionHook, type AlarmRecord } from './alarm-store.js';
+import { HISTORY_RETENTION_MS } from './alarms.js';
+import type { CloudWatchDeps } from './deps.js';
+import { getMetricDataOperations } from './get-metric-data.js';
+import { parseStat } from './stats.js';
+
+/** Options of {@link AlarmEngine}. */
+export interface AlarmEngineOptions {
+  /** Evaluate every alarm this often (seconds) instead of CloudWatch's cadence. Default: `BERTH_ALARM_EVALUATION_SECONDS`, else CloudWatch's. */
+  evaluationSeconds?: number;
+  /** Run on state changes of alarms with actions enabled. Default: none (actions are recorded as not executed). */
+  onAlarmAction?: AlarmActionHook;
+  log?: (line: string) => void;
+}
+
+/** Reads `BERTH_ALARM_EVALUATION_SECONDS`: a positive number of seconds, or undefined. */
+export function evaluationSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.BERTH_ALARM_EVALUATION_SECONDS;
+  if (raw === undefined || raw === '') return undefined;
+  const v = Number(raw);
+  if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`BERTH_ALARM_EVALUATION_SECONDS must be a positive number of seconds; got '${raw}'.`);
+  return v;
+}
+
+/** Evaluates alarms over the metric store. */
+export class AlarmEngine {
+  private readonly alarms: AlarmStore;
+  private readonly evaluationMs?: number;
+  private readonly log: (line: string) => void;
+  private readonly getMetricData: (input: unknown) => unknown;
+
+  constructor(
+    private readonly deps: CloudWatchDeps,
+    private readonly options: AlarmEngineOptions = {},
+  ) {
+    this.alarms = new AlarmStore(deps.store);
+    const seconds = options.evaluationSeconds ?? evaluationSecondsFromEnv();
+    if (seconds !== undefined && !(seconds > 0)) throw new RangeError(`evaluationSeconds must be positive; got ${seconds}.`);
+    this.evaluationMs = seconds === undefined ? undefined : seconds * 1000;
+    this.log = options.log ?? ((l) => process.stderr.write(l + '\n'));
+    this.getMetricData = getMetricDataOperations(deps).GetMetricData as (input: unknown) => unknown;
+  }
+
+  /** When an alarm evaluated at `now` is next due: the next boundary of its cadence. */
+  private nextDue(a: AlarmRecord, now: number): number {
+    const period = this.periodOf(a);
+    const cadence = this.evaluationMs ?? (period < 60 ? 10_000 : 60_000);
+    return Math.floor(now / cadence) * cadence + cadence;
+  }
+
+  private periodOf(a: AlarmRecord): number {
+    const c = a.config;
+    if (c.Period !== undefined) return c.Period;
+    const returned = c.Metrics!.find((q) => q.ReturnData !== false)!;
+    const periods = c.Metrics!.flatMap((q) => (q.MetricStat ? [q.MetricStat.Period] : q.Period !== undefined ? [q.Period] : []));
+    return returned.MetricStat?.Period ?? returned.Period ?? Math.min(...periods);
+  }
+
+  /** The evaluation range's datapoints for `a` at `now`. */
+  datapoints(a: AlarmRecord, now: number): Datapoint[] {
+    const c = a.config;
+    const period = this.periodOf(a);
+    const starts = evaluationRange(period, c.EvaluationPeriods, now);
+    const start = starts[0];
+    const end = starts[starts.length - 1] + period * 1000;
+    const values = new Map<number, number>();
+    const counts = new Map<number, number>();
+    if (c.MetricName !== undefined) {
+      const series = this.deps.metrics.matchingSeries(c.Namespace!, c.MetricName, (c.Dimensions ?? []).map((d) => ({ name: d.Name, value: d.Value })), c.Unit);
+      const stat = parseStat(c.Statistic ?? c.ExtendedStatistic!)!;
+      const r = this.deps.metrics.statSeries(series, stat, period, start, end);
+      r.timestamps.forEach((t, i) => values.set(t, r.values[i]));
+      const n = this.deps.metrics.statSeries(series, { kind: 'simple', name: 'SampleCount' }, period, start, end);
+      n.timestamps.forEach((t, i) => counts.set(t, n.values[i]));
+    } else {
+      const out = this.getMetricData({ MetricDataQueries: c.Metrics, StartTime: new Date(start), EndTime: new Date(end), ScanBy: 'TimestampAscending' }) as { MetricDataResults: { Timestamps: Date[]; Values: number[] }[] };
+      const r = out.MetricDataResults[0];
+      r.Timestamps.forEach((t, i) => values.set(t.getTime(), r.Values[i]));
+    }
+    const stat = c.ExtendedStatistic ? parseStat(c.ExtendedStatistic) : undefined;
+    const significant = stat?.kind === 'percentile' && stat.p < 100 ? 1 / (1 - stat.p / 100) : 0;
+    return starts.map((t) => {
+      const value = values.get(t);
+      if (value === undefined) return { timestamp: t };
+      const sampleCount = counts.get(t);
+      return { timestamp: t, value, ...(sampleCount === undefined ? {} : { sampleCount, lowSample: sampleCount < significant }) };
+    });
+  }
+
+  /** Evaluates one alarm at `now` (no writes). */
+  evaluate(a: AlarmRecord, now: number): Evaluation {
+    const c = a.config;
+    const config: EvaluationConfig = {
+      period: this.periodOf(a),
+      evaluationPeriods: c.EvaluationPeriods,
+      ...(c.DatapointsToAlarm === undefined ? {} : { datapointsToAlarm: c.DatapointsToAlarm }),
+      threshold: c.Threshold!,
+      comparisonOperator: c.ComparisonOperator as ComparisonOperator,
+      ...(c.TreatMissingData === undefined ? {} : { treatMissingData: c.TreatMissingData as TreatMissingData }),
+      ...(c.EvaluateLowSampleCountPercentile === undefined ? {} : { evaluateLowSampleCountPercentile: c.EvaluateLowSampleCountPercentile as 'evaluate' | 'ignore' }),
+      ...(c.Statistic ?? c.ExtendedStatistic ? { statistic: c.Statistic ?? c.ExtendedStatistic } : {}),
+    };
+    return evaluateAlarm({ config, datapoints: this.datapoints(a, now), state: a.state, now });
+  }
+
+  /** Evaluates the alarms due at `now`; writes the pass's changes in one transaction; runs their actions. Returns how many changed state. */
+  pass(now = this.deps.now()): number {
+    this.deps.metrics.flush();
+    const due = this.alarms.due(now);
+    if (due.length === 0) return 0;
+    const results: { alarm: AlarmRecord; evaluation?: Evaluation }[] = due.map((alarm) => {
+      try {
+        return { alarm, evaluation: this.evaluate(alarm, now) };
+      } catch (err) {
+        this.log(`alarm ${alarm.name}: evaluation failed: ${(err as Error).message}`);
+        return { alarm };
+      }
+    });
+    const changed: AlarmRecord[] = [];
+    this.deps.store.transaction(() => {
+      for (const { alarm, evaluation } of results) {
+        if (evaluation?.changed) {
+          const at = Math.max(now, alarm.stateUpdated + 1);
+          if (this.alarms.changeState(alarm, evaluation.state, evaluation.reason, evaluation.reasonData, at)) changed.push({ ...alarm, state: evaluation.state, stateUpdated: at });
+        }
+        this.alarms.setNextDue(alarm.name, this.nextDue(alarm, now));
+      }
+      this.alarms.expireHistory(now - HISTORY_RETENTION_MS);
+    });
+    for (const a of changed) {
+      try {
+        runAlarmActions(this.deps.store, this.alarms, this.options.onAlarmAction, a, a.state, a.stateUpdated, this.log);
+      } catch (err) {
+        this.log(`alarm ${a.name}: recording actions failed: ${(err as Error).message}`);
+      }
+    }
+    return changed.length;
+  }
+
+  /** Passes every second (alarms are due on their cadence's boundaries) until `signal` aborts. */
+  async start(signal: AbortSignal): Promise<void> {
+    const tick = Math.min(1000, this.evaluationMs ?? 1000);
+    while (!signal.aborted) {
+      try {
+        this.pass();
+      } catch (err) {
+        this.log(`alarm evaluation failed: ${(err as Error).message}`);
+      }
+      // Wake just after the next tick boundary, so evaluations line up with period ends.
+      const now = Date.now();
+      await pause(Math.floor(now / tick) * tick + tick - now + 5, signal);
+    }
+  }
+}
