@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Store } from '../../state/index.js';
 import { countElbResponse, countTargetResponse, emptyCounters } from '../../lb/counters.js';
 import { createLoadBalancerEngine } from '../../lb/index.js';
-import { client, simpleSnapshot, startBackend, targetGroup, listenerUrl, waitFor, TEST_HEALTH_CHECK } from '../../lb/test-helpers.js';
+import { client, LB_MODES, modeName, simpleSnapshot, startBackend, targetGroup, listenerUrl, waitFor, TEST_HEALTH_CHECK } from '../../lb/test-helpers.js';
 import { albDatums, arnDimension, counterDelta, groupTopology, requestCountPerTarget, type GroupInterval } from './alb-metrics.js';
 import { createMetricStore } from './index.js';
 import { MetricProducers, metricsIntervalSeconds } from './producers.js';
@@ -101,8 +101,8 @@ describe('AWS/ApplicationELB computations', () => {
   });
 });
 
-describe('AWS/ApplicationELB through a real load balancer, the producer and the metric store', () => {
-  const engine = createLoadBalancerEngine({ timeScale: 0.05 });
+for (const workers of LB_MODES) describe(`AWS/ApplicationELB through a real load balancer, the producer and the metric store${modeName(workers)}`, () => {
+  const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
   const http = client();
   after(async () => {
     await http.close();
@@ -126,6 +126,8 @@ describe('AWS/ApplicationELB through a real load balancer, the producer and the 
       const base = listenerUrl(engine, snapshot.loadBalancers[0].listeners[0].arn);
       for (let i = 0; i < 9; i++) assert.equal((await http.get(`${base}/fast`)).status, 200);
       assert.equal((await http.get(`${base}/slow`)).status, 200);
+      // Worker processes report their counters within 50 ms.
+      await waitFor('counted', () => engine.counters(tg.arn)?.targetResponseTimeCount === 10);
       producers.sampleHealth();
       const t0 = producers.intervalStart(Date.now()) - 60_000;
       producers.publish(t0, t0 + 60_000);
@@ -148,6 +150,7 @@ describe('AWS/ApplicationELB through a real load balancer, the producer and the 
       assert.deepEqual(q('HealthyHostCount', 'Average').timestamps, [t0, t0 + 60_000]);
       // Two more requests count in the interval after, and only there.
       for (let i = 0; i < 2; i++) await http.get(`${base}/fast`);
+      await waitFor('counted', () => engine.counters(tg.arn)?.targetResponseTimeCount === 12);
       producers.publish(t0 + 120_000, t0 + 180_000);
       assert.deepEqual(q('RequestCount', 'Sum'), { timestamps: [t0, t0 + 120_000], values: [10, 2] });
       const text = producers.prometheus();

@@ -90,7 +90,7 @@ describe('AWS/ECS utilization through the producer and the metric store', () => 
     recordTaskStats(store, [rec('a', T0 + 20_000, 64), rec('b', T0 + 20_000, 192)], bounds, new Date(T0 + 20_000));
     // Outside the minute: not in it.
     recordTaskStats(store, [rec('a', T0 - 1, 256)], bounds, new Date(T0 - 1));
-    recordTaskStats(store, [rec('a', T0 + 60_000, 256)], bounds, new Date(T0 + 60_000));
+    recordTaskStats(store, [rec('a', T0 + 600_000, 256)], bounds, new Date(T0 + 600_000));
     const producers = new MetricProducers({ store, metrics, now: () => clock.now, intervalSeconds: 60 });
     assert.equal(producers.intervalStart(T0 + 61_000), T0 + 60_000);
     producers.publish(T0, T0 + 60_000);
@@ -104,9 +104,12 @@ describe('AWS/ECS utilization through the producer and the metric store', () => 
     const mem = metrics.query({ namespace: 'AWS/ECS', metricName: 'MemoryUtilization', dimensions: [{ name: 'ClusterName', value: 'prod' }, { name: 'ServiceName', value: 'web' }], stat: 'Average', periodSeconds: 60, start: T0, end: T0 + 60_000 });
     assert.deepEqual(mem.values, [12.5]);
     assert.match(producers.prometheus(), /^aws_ecs_cpu_utilization_percent\{cluster_name="prod",service_name="web"\} 50$/m);
-    // An idle minute (no samples) publishes nothing, and /metrics no longer shows the service.
+    // Idle minutes (no samples) publish nothing; /metrics drops the service after three of them.
+    producers.publish(T0 + 60_000, T0 + 120_000);
     producers.publish(T0 + 120_000, T0 + 180_000);
     assert.deepEqual(metrics.query({ namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: [{ name: 'ClusterName', value: 'prod' }], stat: 'SampleCount', periodSeconds: 60, start: T0, end: T0 + 240_000 }).timestamps, [T0]);
+    assert.match(producers.prometheus(), /aws_ecs_cpu_utilization_percent/);
+    producers.publish(T0 + 180_000, T0 + 240_000);
     assert.doesNotMatch(producers.prometheus(), /aws_ecs_cpu_utilization_percent/);
   });
 });

@@ -53,6 +53,9 @@ export function metricsIntervalSeconds(option: number | undefined, env: NodeJS.P
   return v;
 }
 
+/** Intervals without samples after which a service's utilization leaves /metrics. */
+const STALE_INTERVALS = 3;
+
 interface GroupState {
   topology: GroupTopology;
   /** Deltas not yet published. */
@@ -76,7 +79,8 @@ export class MetricProducers {
    * even when no load balancer forwards to it for a while (so its old requests are not counted again).
    */
   private readonly readings = new Map<string, TargetGroupCounters>();
-  private lastEcs: EcsUtilization[] = [];
+  /** The latest utilization per service and cluster, with the interval it is from (for /metrics). */
+  private readonly lastEcs = new Map<string, { u: EcsUtilization; at: number }>();
 
   constructor(private readonly opts: MetricProducersOptions) {
     this.intervalMs = metricsIntervalSeconds(opts.intervalSeconds) * 1000;
@@ -162,8 +166,12 @@ export class MetricProducers {
   /** Puts the figures of [startMs, endMs) into the metric store, timestamped `startMs`. */
   publish(startMs: number, endMs: number): void {
     const { metrics } = this.opts;
-    this.lastEcs = ecsUtilization(this.taskSamples(startMs, endMs));
-    metrics.put('AWS/ECS', ecsDatums(this.lastEcs, startMs));
+    const utilization = ecsUtilization(this.taskSamples(startMs, endMs));
+    metrics.put('AWS/ECS', ecsDatums(utilization, startMs));
+    // /metrics keeps a series through a late sample or two; it goes once the service has had no
+    // sampled task for STALE_INTERVALS intervals.
+    for (const u of utilization) this.lastEcs.set(JSON.stringify([u.clusterName, u.serviceName]), { u, at: startMs });
+    for (const [k, v] of this.lastEcs) if (v.at <= startMs - STALE_INTERVALS * this.intervalMs) this.lastEcs.delete(k);
     if (!this.opts.engine) return;
     if (this.groups.size === 0) this.refreshTopology();
     this.observe();
@@ -208,6 +216,7 @@ export class MetricProducers {
       type: 'counter',
       samples: groups.map((g) => ({ labels: labels(g), value: pick(g.total ?? addCounters(undefined, undefined)) })),
     });
+    const ecs = [...this.lastEcs.values()].map((v) => v.u);
     const ecsLabels = (u: EcsUtilization) => ({ cluster_name: u.clusterName, ...(u.serviceName ? { service_name: u.serviceName } : {}) });
     const families: PromFamily[] = [
       counter('aws_applicationelb_request_count_total', 'Requests routed to the target group (AWS/ApplicationELB RequestCount).', (c) => c.requests),
@@ -251,13 +260,13 @@ export class MetricProducers {
         name: 'aws_ecs_cpu_utilization_percent',
         help: 'CPU units used / reserved by the tasks, x 100, over the last interval (AWS/ECS CPUUtilization Average).',
         type: 'gauge',
-        samples: this.lastEcs.map((u) => ({ labels: ecsLabels(u), value: u.cpu.sum / u.cpu.sampleCount })),
+        samples: ecs.map((u) => ({ labels: ecsLabels(u), value: u.cpu.sum / u.cpu.sampleCount })),
       },
       {
         name: 'aws_ecs_memory_utilization_percent',
         help: 'Memory used / reserved by the tasks, x 100, over the last interval (AWS/ECS MemoryUtilization Average).',
         type: 'gauge',
-        samples: this.lastEcs.filter((u) => u.memory).map((u) => ({ labels: ecsLabels(u), value: u.memory!.sum / u.memory!.sampleCount })),
+        samples: ecs.filter((u) => u.memory).map((u) => ({ labels: ecsLabels(u), value: u.memory!.sum / u.memory!.sampleCount })),
       },
     ];
     return renderPrometheus(families);
