@@ -116,9 +116,10 @@ export class AlarmEngine {
 
   /** Evaluates the alarms due at `now`; writes the pass's changes in one transaction; runs their actions. Returns how many changed state. */
   pass(now = this.deps.now()): number {
-    this.deps.metrics.flush();
     const due = this.alarms.due(now);
     if (due.length === 0) return 0;
+    // Berth's own producers queue their datums: make them visible to this pass.
+    this.deps.metrics.flush();
     const results: { alarm: AlarmRecord; evaluation?: Evaluation }[] = due.map((alarm) => {
       try {
         return { alarm, evaluation: this.evaluate(alarm, now) };
