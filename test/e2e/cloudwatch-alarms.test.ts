@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
@@ -26,6 +26,8 @@ describe('CloudWatch alarms through @aws-sdk/client-cloudwatch and the AWS CLI',
   after(async () => {
     cw?.destroy();
     await berth?.cleanup();
+    // The restarted Berth reuses the first one's data dir, which its cleanup leaves in place.
+    if (berth) rmSync(berth.dataDir, { recursive: true, force: true });
   });
 
   const put = (value: number) => cw.send(new PutMetricDataCommand({ Namespace: 'E2E', MetricData: [{ MetricName: 'Load', Dimensions: dims, Value: value, Unit: 'Percent', StorageResolution: 1 }] }));
@@ -78,5 +80,19 @@ describe('CloudWatch alarms through @aws-sdk/client-cloudwatch and the AWS CLI',
     assert.deepEqual([data.oldState.stateValue, data.newState.stateValue], ['ALARM', 'OK']);
     const created = await cli('describe-alarm-history', '--alarm-name', 'load-high', '--history-item-type', 'ConfigurationUpdate');
     assert.equal(created.AlarmHistoryItems[0].HistorySummary, 'Alarm "load-high" created');
+  });
+
+  it('keeps the alarm, its state and its history across kill -9', async () => {
+    const dataDir = berth.dataDir;
+    const before = (await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: 'load-high' }))).AlarmHistoryItems!.length;
+    await berth.kill9();
+    berth = await startBerthProcess({ dataDir, env: { BERTH_ALARM_EVALUATION_SECONDS: '1' } });
+    cw.destroy();
+    cw = new CloudWatchClient({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
+    const a = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['load-high'] }))).MetricAlarms?.[0];
+    assert.equal(a?.StateValue, 'OK');
+    assert.equal(a?.Threshold, 80);
+    const after = (await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: 'load-high' }))).AlarmHistoryItems!.length;
+    assert.ok(after >= before, `${after} history items after the restart, ${before} before`);
   });
 });
