@@ -112,4 +112,27 @@ describe('AWS/ECS utilization through the producer and the metric store', () => 
     producers.publish(T0 + 180_000, T0 + 240_000);
     assert.doesNotMatch(producers.prometheus(), /aws_ecs_cpu_utilization_percent/);
   });
+
+  it('after a restart, publishes the intervals that ended while Berth was down, once', () => {
+    const store = Store.openFile(':memory:');
+    const clock = { now: T0 + 1000 };
+    const metrics = createMetricStore(store, { now: () => clock.now, log: () => {} });
+    migrateTaskStats(store);
+    const bounds = { retentionMs: 86_400_000, maxRows: 1000 };
+    const first = new MetricProducers({ store, metrics, now: () => clock.now, intervalSeconds: 60 });
+    first.publish(T0 - 60_000, T0);
+    // Samples taken in the minute Berth was killed in, and in the next one (the agent survived a while).
+    recordTaskStats(store, [rec('a', T0 + 10_000, 128)], bounds, new Date(T0 + 10_000));
+    recordTaskStats(store, [rec('a', T0 + 70_000, 64)], bounds, new Date(T0 + 70_000));
+    // Berth starts again in the third minute: a new producer over the same store.
+    clock.now = T0 + 150_000;
+    const second = new MetricProducers({ store, metrics, now: () => clock.now, intervalSeconds: 60 });
+    assert.equal(second.lastPublishedEnd(), T0);
+    second.catchUp();
+    second.catchUp();
+    const q = (stat: string) => metrics.query({ namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: [{ name: 'ClusterName', value: 'prod' }, { name: 'ServiceName', value: 'web' }], stat, periodSeconds: 60, start: T0 - 60_000, end: T0 + 180_000 });
+    assert.deepEqual(q('Average'), { timestamps: [T0, T0 + 60_000], values: [50, 25] });
+    assert.deepEqual(q('SampleCount').values, [1, 1], 'each interval published once');
+    assert.equal(second.lastPublishedEnd(), T0 + 120_000);
+  });
 });

@@ -13,14 +13,15 @@
  * sampled every 10 s (or every interval when shorter). The same figures, latest values and
  * monotonic counters, are rendered for `GET /metrics` by {@link MetricProducers.prometheus}.
  *
- * After a restart the first interval published is the one Berth starts in: the task samples
- * recorded in it before the restart are in SQLite and count; the load balancer's counters start
- * from zero with the new engine, so nothing is counted twice.
+ * Each interval is written in one transaction with the mark of how far publishing got
+ * (`cw_producer_state`), so after a restart (kill -9 included) the intervals that ended while
+ * Berth was down are published from the task samples in SQLite, and none twice; the load
+ * balancer's counters start from zero with the new engine, so nothing is owed for it.
  */
 import { OptionsError } from '../../config/index.js';
 import type { LbSnapshot, LoadBalancerEngine, TargetGroupCounters } from '../../lb/config.js';
 import { addCounters } from '../../lb/counters.js';
-import type { Store } from '../../state/index.js';
+import type { Migration, Store } from '../../state/index.js';
 import { albDatums, arnDimension, counterDelta, groupTopology, requestCountPerTarget, type GroupInterval, type GroupTopology, type HealthSamples } from './alb-metrics.js';
 import { ecsDatums, ecsUtilization, type EcsUtilization, type UtilizationSample } from './ecs-metrics.js';
 import type { MetricStore } from './metric-store.js';
@@ -52,6 +53,14 @@ export function metricsIntervalSeconds(option: number | undefined, env: NodeJS.P
   }
   return v;
 }
+
+/** The producers' own state: where publishing got to, so a restart neither repeats nor skips an interval. */
+const producerMigrations: Migration[] = [
+  { version: 1, name: 'last published interval', up: `CREATE TABLE cw_producer_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)` },
+];
+
+/** At most this many intervals are caught up after a restart (their task samples are kept 24 h). */
+const MAX_CATCH_UP = 1440;
 
 /** Intervals without samples after which a service's utilization leaves /metrics. */
 const STALE_INTERVALS = 3;
@@ -87,6 +96,30 @@ export class MetricProducers {
     this.healthMs = Math.min(this.intervalMs, (opts.healthSampleSeconds ?? 10) * 1000);
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
+    opts.store.migrate('cloudwatch-producers', producerMigrations);
+  }
+
+  /** The end of the last interval published (epoch ms), kept across restarts. */
+  lastPublishedEnd(): number | undefined {
+    return this.opts.store.prepare(`SELECT value FROM cw_producer_state WHERE name = 'published_until'`).pluck().get() as number | undefined;
+  }
+
+  /**
+   * Publishes the AWS/ECS figures of the intervals that ended while Berth was down (from the
+   * last one published to the start of the current one, at most {@link MAX_CATCH_UP}): the
+   * task samples taken before a kill -9 are in SQLite. The load balancer's counters died with the
+   * old engine, so nothing is owed for it.
+   */
+  catchUp(now = this.now()): void {
+    const last = this.lastPublishedEnd();
+    const current = this.intervalStart(now);
+    if (last === undefined || last >= current) return;
+    let from = Math.max(last, current - MAX_CATCH_UP * this.intervalMs);
+    while (from < current) {
+      const to = Math.min(this.intervalStart(from) + this.intervalMs, current);
+      this.publish(from, to, { loadBalancers: false });
+      from = to;
+    }
   }
 
   /** The start of the interval `ms` falls in. */
@@ -96,6 +129,11 @@ export class MetricProducers {
 
   /** Publishes each interval as it ends, samples target health, until `signal` aborts. */
   async start(signal: AbortSignal): Promise<void> {
+    try {
+      this.catchUp();
+    } catch (err) {
+      this.log(`cloudwatch producers: catching up: ${(err as Error).message}`);
+    }
     let next = this.intervalStart(this.now()) + this.intervalMs;
     let nextHealth = this.now();
     while (!signal.aborted) {
@@ -163,16 +201,28 @@ export class MetricProducers {
     }
   }
 
-  /** Puts the figures of [startMs, endMs) into the metric store, timestamped `startMs`. */
-  publish(startMs: number, endMs: number): void {
-    const { metrics } = this.opts;
+  /**
+   * Writes the figures of [startMs, endMs) into the metric store, timestamped `startMs`, with the
+   * mark of how far publishing got, in one transaction (so a kill -9 cannot publish twice).
+   */
+  publish(startMs: number, endMs: number, options: { loadBalancers?: boolean } = {}): void {
+    const { metrics, store } = this.opts;
     const utilization = ecsUtilization(this.taskSamples(startMs, endMs));
-    metrics.put('AWS/ECS', ecsDatums(utilization, startMs));
     // /metrics keeps a series through a late sample or two; it goes once the service has had no
     // sampled task for STALE_INTERVALS intervals.
     for (const u of utilization) this.lastEcs.set(JSON.stringify([u.clusterName, u.serviceName]), { u, at: startMs });
     for (const [k, v] of this.lastEcs) if (v.at <= startMs - STALE_INTERVALS * this.intervalMs) this.lastEcs.delete(k);
-    if (!this.opts.engine) return;
+    const alb = options.loadBalancers === false ? [] : this.albInterval(startMs);
+    store.transaction(() => {
+      metrics.write('AWS/ECS', ecsDatums(utilization, startMs));
+      metrics.write('AWS/ApplicationELB', alb);
+      store.prepare(`INSERT INTO cw_producer_state (name, value) VALUES ('published_until', ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)`).run(endMs);
+    });
+  }
+
+  /** The AWS/ApplicationELB datums of the interval starting at `startMs`; resets the interval's accumulators. */
+  private albInterval(startMs: number) {
+    if (!this.opts.engine) return [];
     if (this.groups.size === 0) this.refreshTopology();
     this.observe();
     const intervals: GroupInterval[] = [];
@@ -183,7 +233,7 @@ export class MetricProducers {
       g.pending = undefined;
       g.health = { healthy: [], unhealthy: [] };
     }
-    metrics.put('AWS/ApplicationELB', albDatums(intervals, startMs));
+    return albDatums(intervals, startMs);
   }
 
   /** The task agent's samples taken in [startMs, endMs) (none when the agent never ran). */
