@@ -1,0 +1,31 @@
+/**
+ * The alarms door over CloudWatch's own alarm operations (PutMetricAlarm, DeleteAlarms,
+ * DescribeAlarms), called in-process inside the caller's transaction, so a target tracking
+ * policy's alarms are validated, stored and evaluated exactly as any alarm is.
+ */
+import type { CallContext, ServiceDefinition } from '../../api/index.js';
+import type { AlarmsDoor, ArnScope } from './deps.js';
+
+/** The door over `cloudwatch` (the CloudWatch ServiceDefinition) in `scope`. */
+export function cloudWatchAlarmsDoor(cloudwatch: ServiceDefinition, scope: ArnScope): AlarmsDoor {
+  const ctx: CallContext = { requestId: 'application-autoscaling', accountId: scope.accountId, region: scope.region, accessKeyId: 'application-autoscaling' };
+  const op = (name: string) => {
+    const handler = cloudwatch.operations[name];
+    if (!handler) throw new Error(`CloudWatch has no ${name} operation`);
+    return (input: object) => handler(input, ctx) as any;
+  };
+  const describe = (names: string[]) => (op('DescribeAlarms')({ AlarmNames: names, AlarmTypes: ['MetricAlarm'] }).MetricAlarms ?? []) as any[];
+  return {
+    put(alarm) {
+      op('PutMetricAlarm')(alarm);
+      return `arn:aws:cloudwatch:${scope.region}:${scope.accountId}:alarm:${alarm.AlarmName}`;
+    },
+    delete(names) {
+      const present = describe(names).map((a) => a.AlarmName as string);
+      if (present.length) op('DeleteAlarms')({ AlarmNames: present });
+    },
+    describe(name) {
+      return describe([name])[0];
+    },
+  };
+}
