@@ -116,7 +116,7 @@ export class Records {
 
   /** Targets of a namespace in creation order. */
   targets(namespace: string): ScalableTargetRecord[] {
-    return docs(this.store.prepare('SELECT doc FROM aas_scalable_targets WHERE namespace = ? ORDER BY created_at, resource_id').pluck().all(namespace));
+    return docs(this.store.prepare('SELECT doc FROM aas_scalable_targets WHERE namespace = ? ORDER BY created_at, rowid').pluck().all(namespace));
   }
 
   saveTarget(t: ScalableTargetRecord): void {
@@ -146,7 +146,7 @@ export class Records {
   policies(namespace: string, k?: Partial<TargetKey>): PolicyRecord[] {
     return docs(
       this.store
-        .prepare('SELECT doc FROM aas_policies WHERE namespace = ? AND (? IS NULL OR resource_id = ?) AND (? IS NULL OR dimension = ?) ORDER BY created_at, name')
+        .prepare('SELECT doc FROM aas_policies WHERE namespace = ? AND (? IS NULL OR resource_id = ?) AND (? IS NULL OR dimension = ?) ORDER BY created_at, rowid')
         .pluck()
         .all(namespace, k?.ResourceId ?? null, k?.ResourceId ?? null, k?.ScalableDimension ?? null, k?.ScalableDimension ?? null),
     );
@@ -173,7 +173,7 @@ export class Records {
   scheduledActions(namespace: string, k?: Partial<TargetKey>): ScheduledActionRecord[] {
     return docs(
       this.store
-        .prepare('SELECT doc FROM aas_scheduled_actions WHERE namespace = ? AND (? IS NULL OR resource_id = ?) AND (? IS NULL OR dimension = ?) ORDER BY created_at, name')
+        .prepare('SELECT doc FROM aas_scheduled_actions WHERE namespace = ? AND (? IS NULL OR resource_id = ?) AND (? IS NULL OR dimension = ?) ORDER BY created_at, rowid')
         .pluck()
         .all(namespace, k?.ResourceId ?? null, k?.ResourceId ?? null, k?.ScalableDimension ?? null, k?.ScalableDimension ?? null),
     );
