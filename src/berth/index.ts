@@ -13,6 +13,7 @@ import { codeDeployTaskSets, createEcsService, StoppedTaskSweeper } from '../ser
 import { createElbv2, elbv2Snapshot } from '../services/elbv2/index.js';
 import { createCodeDeployService } from '../services/codedeploy/index.js';
 import { createAlarmEngine, createCloudWatchService, createMetricStore, createMetricSweeper } from '../services/cloudwatch/index.js';
+import { cloudWatchAlarmsDoor, createApplicationAutoScaling } from '../services/application-autoscaling/index.js';
 import { MetricProducers } from '../services/cloudwatch/producers.js';
 import { DeploymentEngine } from '../services/codedeploy/engine.js';
 import { TagStore } from '../tagging/index.js';
@@ -127,6 +128,10 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
         invoke: (functionName, event, type) => lambda.invoke(functionName, event, type),
       },
     });
+    // Application Auto Scaling: scaling policies run when their CloudWatch alarms fire (the hook) and change services' desiredCount.
+    const autoScaling = createApplicationAutoScaling({ store, scope, onServiceChange, metrics, log });
+    const cloudwatch = createCloudWatchService({ store, metrics, onAlarmAction: autoScaling.onAlarmAction });
+    autoScaling.bindAlarms(cloudWatchAlarmsDoor(cloudwatch, scope));
     // The task metadata endpoint v4; its token key and port are kept in the store so URLs survive a restart.
     if (agent) metadata = new MetadataServer({ source: agent, tokenKey: metadataKey(store), port: await metadataPort(store, '127.0.0.1', log) });
     const api = new ApiServer({
@@ -135,7 +140,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       region: opts.region,
       accountId,
       store,
-      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service, createCodeDeployService({ store, scope, onDeploymentChange: () => deployments.wake() }), lambda.service, createCloudWatchService({ store, metrics })],
+      services: [createEcsService({ store, scope, onTaskChange: () => { agent?.wake(); scheduler?.wake(); }, onServiceChange, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) }), createLogsService({ store, scope }), createSecretsManagerService({ store, scope, dataDir: opts.dataDir }), createSsmService({ store, scope, dataDir: opts.dataDir }), elbv2.service, createCodeDeployService({ store, scope, onDeploymentChange: () => deployments.wake() }), lambda.service, cloudwatch, autoScaling.service],
       secrets: (id) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined),
       log,
       metricsText: () => producers.prometheus(),
@@ -147,7 +152,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     manager.add('logs-retention', createRetentionSweeper(store));
     manager.add('cloudwatch-metrics', createMetricSweeper(metrics));
     // Alarms are evaluated once a minute (10 s for 10/30 s periods); BERTH_ALARM_EVALUATION_SECONDS overrides.
-    manager.add('cloudwatch-alarms', createAlarmEngine(store, metrics, { log }));
+    manager.add('cloudwatch-alarms', createAlarmEngine(store, metrics, { log, onAlarmAction: autoScaling.onAlarmAction }));
     manager.add('cloudwatch-producers', producers);
     // STOPPED tasks leave after an hour (BERTH_STOPPED_TASK_RETENTION_SECONDS), at most 100 per service.
     manager.add('stopped-task-retention', new StoppedTaskSweeper(store, { log }));
