@@ -154,6 +154,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     // Alarms are evaluated once a minute (10 s for 10/30 s periods); BERTH_ALARM_EVALUATION_SECONDS overrides.
     manager.add('cloudwatch-alarms', createAlarmEngine(store, metrics, { log, onAlarmAction: autoScaling.onAlarmAction }));
     manager.add('cloudwatch-producers', producers);
+    manager.add('application-autoscaling-schedules', autoScaling.schedules);
     // STOPPED tasks leave after an hour (BERTH_STOPPED_TASK_RETENTION_SECONDS), at most 100 per service.
     manager.add('stopped-task-retention', new StoppedTaskSweeper(store, { log }));
     manager.add('task-log-writer', logWriter);

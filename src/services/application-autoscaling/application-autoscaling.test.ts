@@ -304,3 +304,36 @@ describe('Application Auto Scaling scheduled actions', () => {
     assert.equal((await h.call('DescribeScheduledActions', { ServiceNamespace: 'ecs' })).ScheduledActions.length, 2);
   });
 });
+
+describe('Application Auto Scaling: scheduled actions fire', () => {
+  it('sets min and max when due, moves the desired count into them, once per occurrence', async () => {
+    const h = await harness();
+    await h.call('RegisterScalableTarget', register());
+    // The harness clock starts at 2026-11-30T00:00:00Z.
+    await h.call('PutScheduledAction', { ...ECS_KEY, ScheduledActionName: 'morning', Schedule: 'cron(0 8 * * ? *)', ScalableTargetAction: { MinCapacity: 4, MaxCapacity: 8 } });
+    await h.call('PutScheduledAction', { ...ECS_KEY, ScheduledActionName: 'later', Schedule: 'at(2026-12-01T00:00:00)', ScalableTargetAction: { MaxCapacity: 1 } });
+    assert.deepEqual(h.aas.runScheduledActions(), []);
+    h.advance(8 * 3600 + 20);
+    assert.deepEqual(h.aas.runScheduledActions(), ['morning']);
+    assert.deepEqual(h.aas.runScheduledActions(), [], 'the same minute fires once');
+    const [t] = (await h.call('DescribeScalableTargets', { ServiceNamespace: 'ecs' })).ScalableTargets;
+    assert.deepEqual([t.MinCapacity, t.MaxCapacity], [4, 8]);
+    assert.equal(await h.desired(), 4);
+    const acts = (await h.call('DescribeScalingActivities', { ServiceNamespace: 'ecs' })).ScalingActivities;
+    assert.deepEqual(acts.map((a: any) => [a.Description, a.Cause]), [
+      ['Setting desired count to 4.', 'minimum capacity was set to 4'],
+      ['Setting min capacity to 4 and max capacity to 8', 'scheduled action name morning was triggered'],
+    ]);
+    // Suspended scheduled scaling holds; the one-time action fires once it is resumed.
+    h.advance(16 * 3600);
+    await h.call('RegisterScalableTarget', { ...ECS_KEY, SuspendedState: { ScheduledScalingSuspended: true } });
+    assert.deepEqual(h.aas.runScheduledActions(), []);
+    await h.call('RegisterScalableTarget', { ...ECS_KEY, SuspendedState: { ScheduledScalingSuspended: false } });
+    assert.deepEqual(h.aas.runScheduledActions(), ['later']);
+    const [u] = (await h.call('DescribeScalableTargets', { ServiceNamespace: 'ecs' })).ScalableTargets;
+    assert.deepEqual([u.MinCapacity, u.MaxCapacity], [1, 1], 'a max below the min takes the min with it');
+    assert.equal(await h.desired(), 1);
+    h.advance(3600);
+    assert.deepEqual(h.aas.runScheduledActions(), [], 'at() fires once');
+  });
+});

@@ -2,7 +2,7 @@
  * Application Auto Scaling for ECS services: scalable targets, target tracking and step scaling
  * policies (target tracking owns its CloudWatch alarms), the scaler that runs a policy when its
  * alarm fires and changes the service's desiredCount, scaling activities, scheduled actions
- * (stored), and tags. README.md says what is built and how.
+ * (fired by scheduled-runner.ts), and tags. README.md says what is built and how.
  */
 import type { ServiceDefinition } from '../../api/index.js';
 import { loadServiceModel } from '../../model/index.js';
@@ -17,6 +17,7 @@ import { policyOperations } from './policies.js';
 import { Records } from './records.js';
 import { applicationAutoScalingMigrations } from './schema.js';
 import { scheduledActionOperations } from './scheduled-actions.js';
+import { runScheduledActions, scheduledActionRunner } from './scheduled-runner.js';
 import { tagOperations } from './tags.js';
 import { targetOperations } from './targets.js';
 
@@ -49,6 +50,10 @@ export interface ApplicationAutoScaling {
   runPolicy: (policyArn: string, alarmName: string, state: string) => ReturnType<typeof runPolicy>;
   /** Binds the alarms door when CloudWatch is built after this service. */
   bindAlarms(alarms: AlarmsDoor): void;
+  /** The Runnable that fires scheduled actions (`berth up` runs it). */
+  schedules: { start(signal: AbortSignal): Promise<void> };
+  /** One pass of the scheduled-action runner now; answers the names that fired. */
+  runScheduledActions(): string[];
 }
 
 /** Migrates the tables and builds Application Auto Scaling. */
@@ -87,5 +92,7 @@ export function createApplicationAutoScaling(opts: ApplicationAutoScalingOptions
     bindAlarms(alarms) {
       deps.alarms = alarms;
     },
+    schedules: scheduledActionRunner(deps),
+    runScheduledActions: () => runScheduledActions(deps),
   };
 }

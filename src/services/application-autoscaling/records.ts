@@ -73,6 +73,8 @@ export interface ScheduledActionRecord extends TargetKey {
   EndTime?: string;
   ScalableTargetAction?: { MinCapacity?: number; MaxCapacity?: number };
   CreationTime: string;
+  /** Berth's own: the occurrence that last fired (schedule.ts dueOccurrence), so each fires once. */
+  lastFired?: string;
 }
 
 export interface NotScaledReason {

@@ -80,3 +80,95 @@ export function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** A moment as a wall clock in a time zone shows it. `weekday` is 1 (Sunday) to 7 (Saturday), as cron counts. */
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  weekday: number;
+}
+
+/** The wall clock of `ms` in `timeZone` (UTC when absent). */
+export function wallClock(ms: number, timeZone = 'UTC'): WallClock {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short',
+  }).formatToParts(new Date(ms));
+  const get = (t: string) => parts.find((p) => p.type === t)!.value;
+  return {
+    year: Number(get('year')), month: Number(get('month')), day: Number(get('day')),
+    hour: Number(get('hour')), minute: Number(get('minute')), second: Number(get('second')),
+    weekday: DAYS.indexOf(get('weekday').toUpperCase()) + 1,
+  };
+}
+
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const weekdayOf = (year: number, month: number, day: number) => new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 1;
+
+/** The weekday (Mon–Fri) nearest to `day` within its month, as cron's W means. */
+function nearestWeekday(year: number, month: number, day: number): number {
+  const last = daysIn(year, month);
+  const d = Math.min(day, last);
+  const wd = weekdayOf(year, month, d);
+  if (wd === 7) return d === 1 ? 3 : d - 1; // Saturday: Friday, or Monday the 3rd at the month's start
+  if (wd === 1) return d === last ? d - 2 : d + 1; // Sunday: Monday, or Friday at the month's end
+  return d;
+}
+
+const valueOf = (v: string, names?: string[]) => (/^\d+$/.test(v) ? Number(v) : (names?.indexOf(v.toUpperCase()) ?? -1) + 1);
+
+/** Whether `value` matches a plain cron field (lists, ranges, steps, names). */
+function matchPlain(field: string, value: number, min: number, max: number, names?: string[]): boolean {
+  if (field === '*' || field === '?') return true;
+  return field.split(',').some((part) => {
+    const [range, stepText] = part.split('/');
+    const step = stepText === undefined ? 1 : Number(stepText);
+    const [fromText, toText] = range.split('-');
+    const from = fromText === '*' ? min : valueOf(fromText, names);
+    const to = toText !== undefined ? valueOf(toText, names) : fromText === '*' || stepText !== undefined ? max : from;
+    return value >= from && value <= to && (value - from) % step === 0;
+  });
+}
+
+/** Whether the wall clock's minute is one the cron fields name. */
+export function cronMatches(fields: string[], w: WallClock): boolean {
+  const [minutes, hours, dom, month, dow, year] = fields.map((f) => f.toUpperCase());
+  if (!matchPlain(minutes, w.minute, 0, 59) || !matchPlain(hours, w.hour, 0, 23) || !matchPlain(month, w.month, 1, 12, MONTHS) || !matchPlain(year, w.year, 1970, 2199)) return false;
+  const last = daysIn(w.year, w.month);
+  let domOk: boolean;
+  if (dom === 'L') domOk = w.day === last;
+  else if (dom === 'LW') domOk = w.day === nearestWeekday(w.year, w.month, last);
+  else if (/^L-\d+$/.test(dom)) domOk = w.day === last - Number(dom.slice(2));
+  else if (/^\d+W$/.test(dom)) domOk = w.day === nearestWeekday(w.year, w.month, Number(dom.slice(0, -1)));
+  else domOk = matchPlain(dom, w.day, 1, 31);
+  let dowOk: boolean;
+  const nth = /^(\w+)#(\d)$/.exec(dow);
+  const lastOf = /^(\w+)L$/.exec(dow);
+  if (dow === 'L') dowOk = w.weekday === 7;
+  else if (nth) dowOk = w.weekday === valueOf(nth[1], DAYS) && Math.ceil(w.day / 7) === Number(nth[2]);
+  else if (lastOf) dowOk = w.weekday === valueOf(lastOf[1], DAYS) && w.day + 7 > last;
+  else dowOk = matchPlain(dow, w.weekday, 1, 7, DAYS);
+  return domOk && dowOk;
+}
+
+/**
+ * Which occurrence of `schedule` is due at `now` (a key that names it, so it fires once), or
+ * undefined when none is. at(): once, at or after its wall-clock time; rate(): every period from
+ * `anchor`; cron(): each minute its fields name, in `timeZone`.
+ */
+export function dueOccurrence(schedule: Schedule, now: number, anchor: number, timeZone?: string): string | undefined {
+  if (schedule.kind === 'rate') {
+    const k = Math.floor((now - anchor) / (schedule.seconds * 1000));
+    return k >= 1 ? `rate:${k}` : undefined;
+  }
+  const w = wallClock(now, timeZone);
+  if (schedule.kind === 'at') {
+    const a = schedule.at;
+    const key = (x: Omit<WallClock, 'weekday'>) => [x.year, x.month, x.day, x.hour, x.minute, x.second].map((n) => String(n).padStart(2, '0')).join('');
+    return key(w) >= key(a) ? 'at' : undefined;
+  }
+  return cronMatches(schedule.fields, w) ? `cron:${w.year}-${w.month}-${w.day}T${w.hour}:${w.minute}` : undefined;
+}

@@ -1,7 +1,6 @@
 /**
  * Scheduled actions: PutScheduledAction (create or update, schedule and time zone checked),
- * DescribeScheduledActions and DeleteScheduledAction. Berth stores them; they do not fire yet
- * (README.md).
+ * DescribeScheduledActions and DeleteScheduledAction. scheduled-runner.ts fires them.
  */
 import type { Operation } from '../../api/index.js';
 import { scheduledActionArn } from './arns.js';
@@ -12,7 +11,7 @@ import { isTimeZone, parseSchedule } from './schedule.js';
 import { checkDimension, checkNamespace, page } from './target-key.js';
 import { MAX_ECS_CAPACITY, requireTarget } from './targets.js';
 
-export const scheduledActionToWire = (a: ScheduledActionRecord) => ({
+export const scheduledActionToWire = ({ lastFired: _l, ...a }: ScheduledActionRecord) => ({
   ...a,
   CreationTime: new Date(a.CreationTime),
   ...(a.StartTime ? { StartTime: new Date(a.StartTime) } : {}),
@@ -64,6 +63,8 @@ export function scheduledActionOperations(deps: AutoScalingDeps): Record<string,
         ...(end ? { EndTime: end } : {}),
         ...(action ? { ScalableTargetAction: action } : {}),
         CreationTime: existing?.CreationTime ?? deps.now().toISOString(),
+        // A changed schedule starts over; an unchanged one keeps what already fired.
+        ...(existing?.lastFired && existing.Schedule === schedule && existing.Timezone === timezone ? { lastFired: existing.lastFired } : {}),
       };
       records.saveScheduledAction(a);
       return {};
