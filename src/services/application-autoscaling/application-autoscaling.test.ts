@@ -162,6 +162,11 @@ describe('Application Auto Scaling policies', () => {
     await h.fails('PutScalingPolicy', tt({ TargetValue: 60, ScaleInCooldown: -1, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' } }), 'ValidationException', /ScaleInCooldown/);
     await h.fails('PutScalingPolicy', tt({ TargetValue: 60, CustomizedMetricSpecification: { MetricName: 'x' } }), 'ValidationException', /needs MetricName, Namespace and Statistic/);
     await h.fails('PutScalingPolicy', cpuPolicy({ PolicyType: 'PredictiveScaling' }), 'ValidationException', /PredictiveScaling/);
+    const twoReturns = [
+      { Id: 'a', MetricStat: { Metric: { Namespace: 'App', MetricName: 'A' }, Stat: 'Sum' } },
+      { Id: 'b', MetricStat: { Metric: { Namespace: 'App', MetricName: 'B' }, Stat: 'Sum' } },
+    ];
+    await h.fails('PutScalingPolicy', tt({ TargetValue: 5, CustomizedMetricSpecification: { Metrics: twoReturns } }), 'ValidationException', /CloudWatch refused the policy's alarm TargetTracking-service\/main\/web-AlarmHigh-.*Exactly one element of the metrics list should return data/);
     const stepPolicy = (c: object) => ({ ...ECS_KEY, PolicyName: 'steps', PolicyType: 'StepScaling', StepScalingPolicyConfiguration: c });
     await h.fails('PutScalingPolicy', stepPolicy({ StepAdjustments: [{ ScalingAdjustment: 1 }] }), 'ValidationException', /AdjustmentType is required/);
     await h.fails('PutScalingPolicy', stepPolicy({ AdjustmentType: 'ChangeInCapacity' }), 'ValidationException', /At least one step adjustment/);

@@ -4,7 +4,9 @@
  * policy's alarms are validated, stored and evaluated exactly as any alarm is.
  */
 import type { CallContext, ServiceDefinition } from '../../api/index.js';
+import { ServiceError } from '../../errors/index.js';
 import type { AlarmsDoor, ArnScope } from './deps.js';
+import { validationError } from './errors.js';
 
 /** The door over `cloudwatch` (the CloudWatch ServiceDefinition) in `scope`. */
 export function cloudWatchAlarmsDoor(cloudwatch: ServiceDefinition, scope: ArnScope): AlarmsDoor {
@@ -17,7 +19,13 @@ export function cloudWatchAlarmsDoor(cloudwatch: ServiceDefinition, scope: ArnSc
   const describe = (names: string[]) => (op('DescribeAlarms')({ AlarmNames: names, AlarmTypes: ['MetricAlarm'] }).MetricAlarms ?? []) as any[];
   return {
     put(alarm) {
-      op('PutMetricAlarm')(alarm);
+      try {
+        op('PutMetricAlarm')(alarm);
+      } catch (err) {
+        // CloudWatch's refusal (a customized metric it will not alarm on) is the policy's ValidationException.
+        if (err instanceof ServiceError) throw validationError(`CloudWatch refused the policy's alarm ${alarm.AlarmName}: ${err.message}`);
+        throw err;
+      }
       return `arn:aws:cloudwatch:${scope.region}:${scope.accountId}:alarm:${alarm.AlarmName}`;
     },
     delete(names) {
