@@ -1,10 +1,13 @@
 /**
- * Application Auto Scaling through `berth up` (control plane only, BERTH_AGENT=off): a target
+ * Application Auto Scaling through `berth up` (control plane only, BERTH_AGENT=off; alarms
+ * evaluated every 5 s, BERTH_ALARM_EVALUATION_SECONDS): a target
  * tracking policy put with @aws-sdk/client-application-auto-scaling creates its CloudWatch
  * alarms; SetAlarmState ALARM on the high alarm (with the datapoints CloudWatch would record)
  * runs the policy through CloudWatch's alarm-action hook, the service's desiredCount goes up and
  * the activity is described; the AWS CLI v2 puts a step policy, reads the same and deletes the
- * target tracking policy with its alarms.
+ * target tracking policy with its alarms. And the whole loop without SetAlarmState: datapoints
+ * put above a customized metric's target drive the policy's high alarm to ALARM on the evaluation
+ * loop, which runs the policy.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +20,7 @@ import {
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
 
@@ -31,7 +34,7 @@ describe('Application Auto Scaling through the SDK and the AWS CLI v2', () => {
   let cw: CloudWatchClient;
   let ecs: ECSClient;
   before(async () => {
-    berth = await startBerthProcess({ env: { BERTH_AGENT: 'off' } });
+    berth = await startBerthProcess({ env: { BERTH_AGENT: 'off', BERTH_ALARM_EVALUATION_SECONDS: '5' } });
     const client = { endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 };
     aas = new ApplicationAutoScalingClient(client);
     cw = new CloudWatchClient(client);
@@ -47,7 +50,15 @@ describe('Application Auto Scaling through the SDK and the AWS CLI v2', () => {
     await berth?.cleanup();
   });
 
-  const desired = async () => (await ecs.send(new DescribeServicesCommand({ cluster: 'scale', services: ['web'] }))).services![0].desiredCount;
+  const desired = async (service = 'web') => (await ecs.send(new DescribeServicesCommand({ cluster: 'scale', services: [service] }))).services![0].desiredCount;
+  /** Polls until `service` has `count` desired tasks (generous: the machine may be loaded). */
+  async function waitForDesired(service: string, count: number) {
+    const deadline = Date.now() + 90_000;
+    while ((await desired(service)) !== count) {
+      if (Date.now() > deadline) throw new Error(`${service} desiredCount still ${await desired(service)}, not ${count}\n${berth.output().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
   const cli = async (...args: string[]) => {
     const { stdout } = await run(AWS_CLI_V2, ['application-autoscaling', ...args, '--endpoint-url', berth.endpoint, '--output', 'json'], { env: berth.awsEnv(), timeout: 120_000 });
     return stdout.trim() ? JSON.parse(stdout) : {};
@@ -72,11 +83,7 @@ describe('Application Auto Scaling through the SDK and the AWS CLI v2', () => {
     // The datapoints CloudWatch records in StateReasonData: the policy computes ceil(1 × 90 / 50) = 2.
     const StateReasonData = JSON.stringify({ version: '1.0', statistic: 'Average', period: 60, recentDatapoints: [80, 85, 90], threshold: 50 });
     await cw.send(new SetAlarmStateCommand({ AlarmName: high.AlarmName!, StateValue: 'ALARM', StateReason: 'e2e: CPU above target', StateReasonData }));
-    const deadline = Date.now() + 60_000;
-    while ((await desired()) !== 2) {
-      if (Date.now() > deadline) throw new Error(`desiredCount still ${await desired()}\n${berth.output().slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitForDesired('web', 2);
     const [activity] = (await aas.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: 'ecs', ResourceId: KEY.ResourceId }))).ScalingActivities!;
     assert.equal(activity.Description, 'Setting desired count to 2.');
     assert.equal(activity.Cause, `monitor alarm ${high.AlarmName} in state ALARM triggered policy cpu50`);
@@ -102,5 +109,29 @@ describe('Application Auto Scaling through the SDK and the AWS CLI v2', () => {
       cli('register-scalable-target', '--service-namespace', 'dynamodb', '--resource-id', 'table/t', '--scalable-dimension', 'dynamodb:table:ReadCapacityUnits', '--min-capacity', '1', '--max-capacity', '2'),
       (err: any) => /ValidationException/.test(err.stderr) && /Berth scales ECS services only/.test(err.stderr),
     );
+  });
+
+  it('datapoints above a customized metric target drive the high alarm to ALARM on the evaluation loop, which scales out', async () => {
+    await ecs.send(new CreateServiceCommand({ cluster: 'scale', serviceName: 'worker', taskDefinition: 'web', desiredCount: 1 }));
+    const key = { ...KEY, ResourceId: 'service/scale/worker' };
+    await aas.send(new RegisterScalableTargetCommand({ ...key, MinCapacity: 1, MaxCapacity: 6 }));
+    const Dimensions = [{ Name: 'Queue', Value: 'jobs' }];
+    const put = await aas.send(
+      new PutScalingPolicyCommand({
+        ...key,
+        PolicyName: 'backlog',
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: { TargetValue: 10, CustomizedMetricSpecification: { Namespace: 'E2E', MetricName: 'Backlog', Statistic: 'Average', Dimensions } },
+      }),
+    );
+    // A backlog of 30 per task in each minute of the evaluation range (and the current one, should the minute turn): ceil(1 × 30 / 10) = 3.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const MetricData = Array.from({ length: 7 }, (_, k) => ({ MetricName: 'Backlog', Dimensions, Value: 30, Timestamp: new Date(minute - k * 60_000) }));
+    await cw.send(new PutMetricDataCommand({ Namespace: 'E2E', MetricData }));
+    await waitForDesired('worker', 3);
+    const high = put.Alarms!.find((a) => a.AlarmName!.includes('-AlarmHigh-'))!;
+    const [activity] = (await aas.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: 'ecs', ResourceId: key.ResourceId }))).ScalingActivities!;
+    assert.equal(activity.Description, 'Setting desired count to 3.');
+    assert.equal(activity.Cause, `monitor alarm ${high.AlarmName} in state ALARM triggered policy backlog`);
   });
 });
