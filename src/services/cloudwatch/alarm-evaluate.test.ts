@@ -72,7 +72,11 @@ describe('alarm evaluation: M out of N and reasons', () => {
   it('writes the INSUFFICIENT_DATA and filled-missing reasons', () => {
     assert.equal(run('- - - - -', 'missing', 'OK').reason, 'Insufficient Data: 5 datapoints were unknown.');
     assert.equal(run('- - - - -', 'breaching', 'OK').reason, 'Threshold Crossed: no datapoints were received for 5 periods and 3 missing datapoints were treated as [Breaching].');
-    assert.match(run('- - - - X', 'breaching', 'OK').reason, /^Threshold Crossed: 3 out of the last 3 datapoints \[90\.0 \(30\/11\/26 02:10:00\)\] and 2 missing datapoints were treated as \[Breaching\] were greater than/);
+    assert.equal(
+      run('- - - - X', 'breaching', 'OK').reason,
+      'Threshold Crossed: 1 out of the last 3 datapoints [90.0 (30/11/26 02:10:00)] was greater than the threshold (80.0) and 2 missing datapoints were treated as [Breaching] (minimum 3 datapoints for OK -> ALARM transition).',
+    );
+    assert.equal(run('X 0 - - -', 'notBreaching', 'ALARM').reason, 'Threshold Crossed: 3 missing datapoints were treated as [NotBreaching] (minimum 1 datapoint for ALARM -> OK transition).');
   });
 
   it('keeps the state for low-sample percentiles only with EvaluateLowSampleCountPercentile ignore', () => {

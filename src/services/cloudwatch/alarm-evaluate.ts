@@ -217,22 +217,17 @@ export function evaluateAlarm(input: EvaluationInput): Evaluation {
   }
 
   const list = (ds: readonly Datapoint[]) => newestFirst(ds).map((d) => `${formatDouble(d.value!)} (${reasonTime(d.timestamp)})`).join(', ');
-  const filledClause = (asBreaching: boolean) =>
-    filled > 0 && (treat === 'breaching') === asBreaching && (treat === 'breaching' || treat === 'notBreaching')
-      ? ` and ${plural(filled, 'missing datapoint')} ${filled === 1 ? 'was' : 'were'} treated as [${asBreaching ? 'Breaching' : 'NotBreaching'}]`
-      : '';
   const threshText = `the threshold (${formatDouble(threshold)})`;
-  if (alarm) {
-    const count = breaching.length + (treat === 'breaching' ? filled : 0);
-    const reason =
-      `Threshold Crossed: ${count} out of the last ${n} datapoints [${list(breaching)}]${filledClause(true)} ${count === 1 ? 'was' : 'were'} ${OPERATOR_TEXT[op]} ${threshText}` +
-      ` (minimum ${plural(m, 'datapoint')} for ${state} -> ALARM transition).`;
-    return to('ALARM', reason, evaluated);
-  }
-  const count = notBreaching.length + (treat === 'notBreaching' ? filled : 0);
-  const needed = n - m + 1;
-  const reason =
-    `Threshold Crossed: ${count} out of the last ${n} datapoints [${list(notBreaching)}]${filledClause(false)} ${count === 1 ? 'was' : 'were'} not ${OPERATOR_TEXT[op]} ${threshText}` +
-    ` (minimum ${plural(needed, 'datapoint')} for ${state} -> OK transition).`;
-  return to('OK', reason, evaluated);
+  /**
+   * `K out of the last N datapoints [...] were <op> the threshold (T)`, then the missing
+   * datapoints filled in on the same side, then the transition's minimum.
+   */
+  const crossed = (listed: readonly Datapoint[], not: boolean, filledHere: number, label: string, minimum: number, next: StateValue) => {
+    const k = listed.length;
+    const real = k > 0 ? `${k} out of the last ${n} datapoints [${list(listed)}] ${k === 1 ? 'was' : 'were'} ${not ? 'not ' : ''}${OPERATOR_TEXT[op]} ${threshText}` : '';
+    const missing = filledHere > 0 ? `${plural(filledHere, 'missing datapoint')} ${filledHere === 1 ? 'was' : 'were'} treated as [${label}]` : '';
+    return `Threshold Crossed: ${[real, missing].filter(Boolean).join(' and ')} (minimum ${plural(minimum, 'datapoint')} for ${state} -> ${next} transition).`;
+  };
+  if (alarm) return to('ALARM', crossed(breaching, false, treat === 'breaching' ? filled : 0, 'Breaching', m, 'ALARM'), evaluated);
+  return to('OK', crossed(notBreaching, true, treat === 'notBreaching' ? filled : 0, 'NotBreaching', n - m + 1, 'OK'), evaluated);
 }
