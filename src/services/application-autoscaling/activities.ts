@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Operation } from '../../api/index.js';
 import type { AutoScalingDeps } from './deps.js';
 import type { ActivityRecord, NotScaledReason, ScalableTargetRecord } from './records.js';
-import { checkDimension, checkNamespace, page, parseResourceId } from './target-key.js';
+import { checkFilter, checkNamespace, page, parseResourceId } from './target-key.js';
 
 /** Activities kept per target (AWS shows the last six weeks; Berth bounds them by count too). */
 export const MAX_ACTIVITIES_PER_TARGET = 1000;
@@ -81,7 +81,7 @@ export function activityOperations(deps: AutoScalingDeps): Record<string, Operat
   return {
     DescribeScalingActivities(input: { ServiceNamespace: string; ResourceId?: string; ScalableDimension?: string; MaxResults?: number; NextToken?: string; IncludeNotScaledActivities?: boolean }) {
       checkNamespace(input.ServiceNamespace);
-      checkDimension(input.ScalableDimension);
+      checkFilter(input.ScalableDimension, input.ResourceId);
       const items = deps.records.activities(input.ServiceNamespace, { ResourceId: input.ResourceId, ScalableDimension: input.ScalableDimension }, input.IncludeNotScaledActivities === true);
       const scope = `DescribeScalingActivities|${input.ResourceId ?? ''}|${input.ScalableDimension ?? ''}|${input.IncludeNotScaledActivities === true}`;
       // Tokens are offsets into the newest-first list: an activity recorded between two pages shifts the second by one.

@@ -58,6 +58,7 @@ describe('Application Auto Scaling scalable targets', () => {
     const h = await harness();
     await h.fails('RegisterScalableTarget', { ServiceNamespace: 'dynamodb', ResourceId: 'table/t', ScalableDimension: 'dynamodb:table:ReadCapacityUnits', MinCapacity: 1, MaxCapacity: 2 }, 'ValidationException', /Berth scales ECS services only/);
     await h.fails('DescribeScalableTargets', { ServiceNamespace: 'lambda' }, 'ValidationException', /Berth scales ECS services only/);
+    await h.fails('DescribeScalingPolicies', { ServiceNamespace: 'ecs', ScalableDimension: 'ecs:service:DesiredCount' }, 'ValidationException', /you must also specify a resource ID/);
     await h.fails('RegisterScalableTarget', register({ ScalableDimension: 'dynamodb:table:ReadCapacityUnits' }), 'ValidationException', /ecs:service:DesiredCount/);
     await h.fails('RegisterScalableTarget', register({ ResourceId: 'main/web' }), 'ValidationException', /service\/CLUSTER_NAME\/SERVICE_NAME/);
     await h.fails('RegisterScalableTarget', register({ ResourceId: 'service/main/nope' }), 'ValidationException', /^ECS service doesn't exist: service\/main\/nope$/);

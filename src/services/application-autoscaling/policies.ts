@@ -8,7 +8,7 @@ import { scalingPolicyArn } from './arns.js';
 import type { AutoScalingDeps } from './deps.js';
 import { noScalableTarget, noScalingPolicy, validationError } from './errors.js';
 import type { PolicyRecord, StepScalingConfig, TargetKey, TargetTrackingConfig } from './records.js';
-import { checkDimension, checkNamespace, page } from './target-key.js';
+import { checkFilter, checkNamespace, page } from './target-key.js';
 import { alarmNames, targetTrackingAlarms } from './target-tracking-alarms.js';
 import { requireTarget } from './targets.js';
 
@@ -143,7 +143,7 @@ export function policyOperations(deps: AutoScalingDeps): Record<string, Operatio
 
     DescribeScalingPolicies(input: { ServiceNamespace: string; PolicyNames?: string[]; ResourceId?: string; ScalableDimension?: string; MaxResults?: number; NextToken?: string }) {
       checkNamespace(input.ServiceNamespace);
-      checkDimension(input.ScalableDimension);
+      checkFilter(input.ScalableDimension, input.ResourceId);
       const names = input.PolicyNames?.length ? new Set(input.PolicyNames) : undefined;
       const all = records.policies(input.ServiceNamespace, { ResourceId: input.ResourceId, ScalableDimension: input.ScalableDimension }).filter((p) => !names || names.has(p.PolicyName));
       const p = page(all, input, `DescribeScalingPolicies|${[...(names ?? [])].join(',')}|${input.ResourceId ?? ''}|${input.ScalableDimension ?? ''}`);

@@ -8,7 +8,7 @@ import type { AutoScalingDeps } from './deps.js';
 import { noScalableTarget, noScheduledAction, validationError } from './errors.js';
 import type { ScheduledActionRecord, TargetKey } from './records.js';
 import { isTimeZone, parseSchedule } from './schedule.js';
-import { checkDimension, checkNamespace, page } from './target-key.js';
+import { checkFilter, checkNamespace, page } from './target-key.js';
 import { MAX_ECS_CAPACITY, requireTarget } from './targets.js';
 
 export const scheduledActionToWire = ({ lastFired: _l, ...a }: ScheduledActionRecord) => ({
@@ -72,7 +72,7 @@ export function scheduledActionOperations(deps: AutoScalingDeps): Record<string,
 
     DescribeScheduledActions(input: { ServiceNamespace: string; ScheduledActionNames?: string[]; ResourceId?: string; ScalableDimension?: string; MaxResults?: number; NextToken?: string }) {
       checkNamespace(input.ServiceNamespace);
-      checkDimension(input.ScalableDimension);
+      checkFilter(input.ScalableDimension, input.ResourceId);
       const names = input.ScheduledActionNames?.length ? new Set(input.ScheduledActionNames) : undefined;
       const all = records.scheduledActions(input.ServiceNamespace, { ResourceId: input.ResourceId, ScalableDimension: input.ScalableDimension }).filter((a) => !names || names.has(a.ScheduledActionName));
       const p = page(all, input, `DescribeScheduledActions|${[...(names ?? [])].join(',')}|${input.ResourceId ?? ''}|${input.ScalableDimension ?? ''}`);

@@ -23,6 +23,13 @@ export function checkDimension(dimension: string | undefined): void {
   }
 }
 
+/** Describe filters: AWS takes a scalable dimension only together with a resource ID. */
+export function checkFilter(dimension: string | undefined, resourceIds: readonly string[] | string | undefined): void {
+  checkDimension(dimension);
+  const none = resourceIds === undefined || resourceIds.length === 0;
+  if (dimension !== undefined && none) throw validationError('If you specify a scalable dimension, you must also specify a resource ID.');
+}
+
 /** The cluster and service names of `service/CLUSTER/SERVICE`. */
 export function parseResourceId(resourceId: string): { cluster: string; service: string } {
   const m = /^service\/([^/]+)\/([^/]+)$/.exec(resourceId);

@@ -11,7 +11,7 @@ import type { AutoScalingDeps } from './deps.js';
 import { noScalableTargetFound, validationError } from './errors.js';
 import { deletePolicy } from './policies.js';
 import type { ScalableTargetRecord, SuspendedState, TargetKey } from './records.js';
-import { checkKey, checkDimension, checkNamespace, page } from './target-key.js';
+import { checkKey, checkFilter, checkNamespace, page } from './target-key.js';
 import { checkTagMap, type TagMap } from './tags.js';
 
 /** The service-linked role AWS uses for ECS when RoleARN is left out. */
@@ -88,7 +88,7 @@ export function targetOperations(deps: AutoScalingDeps): Record<string, Operatio
 
     DescribeScalableTargets(input: { ServiceNamespace: string; ResourceIds?: string[]; ScalableDimension?: string; MaxResults?: number; NextToken?: string }) {
       checkNamespace(input.ServiceNamespace);
-      checkDimension(input.ScalableDimension);
+      checkFilter(input.ScalableDimension, input.ResourceIds);
       const ids = input.ResourceIds?.length ? new Set(input.ResourceIds) : undefined;
       const all = records.targets(input.ServiceNamespace).filter((t) => (!ids || ids.has(t.ResourceId)) && (!input.ScalableDimension || t.ScalableDimension === input.ScalableDimension));
       const p = page(all, input, `DescribeScalableTargets|${[...(ids ?? [])].join(',')}|${input.ScalableDimension ?? ''}`);
