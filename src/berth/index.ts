@@ -155,6 +155,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     manager.add('cloudwatch-alarms', createAlarmEngine(store, metrics, { log, onAlarmAction: autoScaling.onAlarmAction }));
     manager.add('cloudwatch-producers', producers);
     manager.add('application-autoscaling-schedules', autoScaling.schedules);
+    manager.add('application-autoscaling-alarms', autoScaling.repeater);
     // STOPPED tasks leave after an hour (BERTH_STOPPED_TASK_RETENTION_SECONDS), at most 100 per service.
     manager.add('stopped-task-retention', new StoppedTaskSweeper(store, { log }));
     manager.add('task-log-writer', logWriter);

@@ -343,3 +343,29 @@ describe('Application Auto Scaling: scheduled actions fire', () => {
     assert.deepEqual(h.aas.runScheduledActions(), [], 'at() fires once');
   });
 });
+
+describe('Application Auto Scaling: alarms that stay in ALARM', () => {
+  it('re-invoke their policy each pass, so target tracking keeps scaling in gradually after each cooldown', async () => {
+    const h = await harness();
+    await h.call('RegisterScalableTarget', register());
+    await h.ecs('UpdateService', { cluster: 'main', service: 'web', desiredCount: 6 });
+    const { Alarms } = await h.call('PutScalingPolicy', cpuPolicy({ TargetTrackingScalingPolicyConfiguration: { TargetValue: 60, ScaleInCooldown: 120, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' } } }));
+    const low = Alarms[1].AlarmName;
+    await h.cw('SetAlarmState', { AlarmName: low, StateValue: 'ALARM', StateReason: 'test', StateReasonData: JSON.stringify({ recentDatapoints: [5] }) });
+    for (let i = 0; i < 100 && (await h.desired()) === 6; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await h.desired(), 5, 'the hook ran the policy on entering ALARM');
+    assert.deepEqual(h.aas.repeatAlarmedPolicies(), [], 'not again right after the hook');
+    h.advance(60);
+    assert.equal(h.aas.repeatAlarmedPolicies()[0].skipped, 'the scale-in cooldown is in effect');
+    h.advance(60);
+    h.aas.repeatAlarmedPolicies();
+    assert.equal(await h.desired(), 4);
+    h.advance(120);
+    h.aas.repeatAlarmedPolicies();
+    assert.equal(await h.desired(), 3);
+    await h.cw('SetAlarmState', { AlarmName: low, StateValue: 'OK', StateReason: 'test' });
+    h.advance(300);
+    assert.deepEqual(h.aas.repeatAlarmedPolicies(), [], 'an alarm back in OK invokes nothing');
+    assert.equal(await h.desired(), 3);
+  });
+});

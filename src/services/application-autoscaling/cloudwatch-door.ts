@@ -5,7 +5,7 @@
  */
 import type { CallContext, ServiceDefinition } from '../../api/index.js';
 import { ServiceError } from '../../errors/index.js';
-import type { AlarmsDoor, ArnScope } from './deps.js';
+import type { AlarmsDoor, AlarmView, ArnScope } from './deps.js';
 import { validationError } from './errors.js';
 
 /** The door over `cloudwatch` (the CloudWatch ServiceDefinition) in `scope`. */
@@ -34,6 +34,16 @@ export function cloudWatchAlarmsDoor(cloudwatch: ServiceDefinition, scope: ArnSc
     },
     describe(name) {
       return describe([name])[0];
+    },
+    inAlarmFor(actionArn) {
+      const out: AlarmView[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = op('DescribeAlarms')({ ActionPrefix: actionArn, StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'], NextToken });
+        out.push(...((page.MetricAlarms ?? []) as AlarmView[]));
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return out.filter((a) => a.ActionsEnabled !== false && (a.AlarmActions ?? []).includes(actionArn));
     },
   };
 }

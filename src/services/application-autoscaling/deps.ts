@@ -65,6 +65,10 @@ export interface AlarmView {
   EvaluationPeriods?: number;
   Unit?: string;
   StateReasonData?: string;
+  StateValue?: string;
+  StateTransitionedTimestamp?: Date;
+  ActionsEnabled?: boolean;
+  AlarmActions?: string[];
 }
 
 /**
@@ -79,6 +83,8 @@ export interface AlarmsDoor {
   delete(names: string[]): void;
   /** The alarm as it is now; undefined when it is gone. */
   describe(name: string): AlarmView | undefined;
+  /** The alarms in ALARM, actions enabled, with `actionArn` among their AlarmActions. */
+  inAlarmFor(actionArn: string): AlarmView[];
 }
 
 /** Reads one statistic of a metric per period (CloudWatch's internal query API). */

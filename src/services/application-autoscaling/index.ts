@@ -9,6 +9,7 @@ import { loadServiceModel } from '../../model/index.js';
 import type { Store } from '../../state/index.js';
 import { TagStore } from '../../tagging/index.js';
 import { activityOperations } from './activities.js';
+import { alarmRepeater, repeatAlarmedPolicies } from './alarm-repeater.js';
 import type { AlarmsDoor, ArnScope, AutoScalingDeps, EcsScalingDoor, Elbv2LabelDoor, MetricsDoor } from './deps.js';
 import { storeEcsDoor, storeElbv2Door } from './doors.js';
 import { validationError } from './errors.js';
@@ -54,6 +55,10 @@ export interface ApplicationAutoScaling {
   schedules: { start(signal: AbortSignal): Promise<void> };
   /** One pass of the scheduled-action runner now; answers the names that fired. */
   runScheduledActions(): string[];
+  /** The Runnable that re-invokes policies while their alarms stay in ALARM (`berth up` runs it). */
+  repeater: { start(signal: AbortSignal): Promise<void> };
+  /** One pass of the repeater now. */
+  repeatAlarmedPolicies(): ReturnType<typeof repeatAlarmedPolicies>;
 }
 
 /** Migrates the tables and builds Application Auto Scaling. */
@@ -94,5 +99,7 @@ export function createApplicationAutoScaling(opts: ApplicationAutoScalingOptions
     },
     schedules: scheduledActionRunner(deps),
     runScheduledActions: () => runScheduledActions(deps),
+    repeater: alarmRepeater(deps),
+    repeatAlarmedPolicies: () => repeatAlarmedPolicies(deps),
   };
 }
