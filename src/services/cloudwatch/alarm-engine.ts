@@ -3,13 +3,13 @@
  * CloudWatch's cadence — once a minute at the minute boundary, every 10 seconds for alarms with a
  * 10- or 30-second period — over the metric store, and writes the state changes of a pass and
  * their history in one transaction; then runs the changes' actions (alarm-store.ts
- * `runAlarmActions`), and repeats Auto Scaling actions once a minute while an alarm stays put. A new or updated alarm is due at once (within the loop's 1-second tick).
+ * `runAlarmActions`). A new or updated alarm is due at once (within the loop's 1-second tick).
  * `BERTH_ALARM_EVALUATION_SECONDS` (or the `evaluationSeconds` option) evaluates every alarm at
  * that interval instead, for tests and demos; the periods and data are unchanged.
  */
 import { pause } from '../../reconcile/index.js';
 import { evaluateAlarm, evaluationRange, type Datapoint, type EvaluationConfig, type Evaluation, type ComparisonOperator, type TreatMissingData } from './alarm-evaluate.js';
-import { actionsFor, AlarmStore, runAlarmActions, type AlarmActionHook, type AlarmRecord } from './alarm-store.js';
+import { AlarmStore, runAlarmActions, type AlarmActionHook, type AlarmRecord } from './alarm-store.js';
 import { HISTORY_RETENTION_MS } from './alarms.js';
 import type { CloudWatchDeps } from './deps.js';
 import { getMetricDataOperations } from './get-metric-data.js';
@@ -39,8 +39,6 @@ export class AlarmEngine {
   private readonly evaluationMs?: number;
   private readonly log: (line: string) => void;
   private readonly getMetricData: (input: unknown) => unknown;
-  /** When each alarm's Auto Scaling actions last ran (state change or repeat), epoch ms. */
-  private readonly lastRepeat = new Map<string, number>();
 
   constructor(
     private readonly deps: CloudWatchDeps,
@@ -142,36 +140,13 @@ export class AlarmEngine {
       this.alarms.expireHistory(now - HISTORY_RETENTION_MS);
     });
     for (const a of changed) {
-      this.lastRepeat.set(a.name, now);
       try {
         runAlarmActions(this.deps.store, this.alarms, this.options.onAlarmAction, a, a.state, a.stateUpdated, this.log);
       } catch (err) {
         this.log(`alarm ${a.name}: recording actions failed: ${(err as Error).message}`);
       }
     }
-    const changedNames = new Set(changed.map((a) => a.name));
-    for (const { alarm } of results) if (!changedNames.has(alarm.name)) this.repeatScalingActions(alarm, now);
     return changed.length;
-  }
-
-  /**
-   * CloudWatch's one exception to "actions run on a state change": Auto Scaling actions run again
-   * once a minute (or every BERTH_ALARM_EVALUATION_SECONDS) while the alarm stays in the state,
-   * so a scaling policy keeps stepping while the metric stays out of bounds. Repeats are not
-   * written to the alarm history (the scaling activities show them).
-   */
-  private repeatScalingActions(a: AlarmRecord, now: number): void {
-    if (!a.config.ActionsEnabled || !this.options.onAlarmAction) return;
-    const arns = actionsFor(a.config, a.state).filter((arn) => /^arn:[^:]+:autoscaling:/.test(arn));
-    if (arns.length === 0) return;
-    const last = this.lastRepeat.get(a.name) ?? a.stateUpdated;
-    if (now - last < (this.evaluationMs ?? 60_000)) return;
-    this.lastRepeat.set(a.name, now);
-    try {
-      this.options.onAlarmAction(a, a.state, arns);
-    } catch (err) {
-      this.log(`alarm ${a.name}: repeating its Auto Scaling actions failed: ${(err as Error).message}`);
-    }
   }
 
   /** Passes every second (alarms are due on their cadence's boundaries) until `signal` aborts. */

@@ -188,24 +188,6 @@ describe('alarm evaluation loop', () => {
     assert.match(items[0].HistorySummary, /^Failed to execute action arn:aws:autoscaling:.*Berth does not execute alarm actions of this type yet/);
   });
 
-  it('repeats Auto Scaling actions once a minute while the alarm stays in ALARM, other actions only on the change', async () => {
-    const calls: [StateValue, readonly string[]][] = [];
-    const { call, engine, clock, state } = harness((_a, s, arns) => void calls.push([s, arns]));
-    const topic = 'arn:aws:sns:us-east-1:123456789012:pager';
-    await call('PutMetricAlarm', { ...cpuAlarm, AlarmActions: [POLICY, topic], TreatMissingData: 'breaching' });
-    engine.pass();
-    assert.equal((await state()).StateValue, 'ALARM');
-    clock.now += MIN;
-    engine.pass();
-    clock.now += MIN;
-    engine.pass();
-    assert.deepEqual(calls, [['ALARM', [POLICY, topic]], ['ALARM', [POLICY]], ['ALARM', [POLICY]]]);
-    await call('DisableAlarmActions', { AlarmNames: ['cpu-high'] });
-    clock.now += MIN;
-    engine.pass();
-    assert.equal(calls.length, 3);
-  });
-
   it('evaluates metric-math alarms over the expression', async () => {
     const { call, put, engine, clock, state } = harness();
     await call('PutMetricAlarm', {
