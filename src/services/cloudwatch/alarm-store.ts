@@ -224,17 +224,18 @@ export class AlarmStore {
       )
       .run(state, reason, reasonData ?? null, now, state, now, a.name, a.configUpdated, a.stateUpdated).changes;
     if (changed === 0) return false;
-    let parsed: unknown;
+    // StateReasonData goes in as written (valid JSON: the engine's, or checked by SetAlarmState), so
+    // its doubles keep CloudWatch's form (80.0) that a parse and re-stringify would lose.
+    let reasonJson: string | undefined;
     try {
-      parsed = reasonData === undefined ? undefined : JSON.parse(reasonData);
+      reasonJson = reasonData?.trim();
+      if (reasonJson !== undefined) JSON.parse(reasonJson);
     } catch {
-      parsed = undefined;
+      reasonJson = undefined;
     }
-    this.addHistory(a.name, now, 'StateUpdate', `Alarm updated from ${a.state} to ${state}`, {
-      version: '1.0',
-      oldState: { stateValue: a.state, stateReason: a.stateReason },
-      newState: { stateValue: state, stateReason: reason, ...(parsed === undefined ? {} : { stateReasonData: parsed }) },
-    });
+    const newState = `{"stateValue":${JSON.stringify(state)},"stateReason":${JSON.stringify(reason)}${reasonJson === undefined ? '' : `,"stateReasonData":${reasonJson}`}}`;
+    const data = `{"version":"1.0","oldState":${JSON.stringify({ stateValue: a.state, stateReason: a.stateReason })},"newState":${newState}}`;
+    this.store.prepare('INSERT INTO cw_alarm_history (alarm_name, ts, item_type, summary, data) VALUES (?, ?, ?, ?, ?)').run(a.name, now, 'StateUpdate', `Alarm updated from ${a.state} to ${state}`, data);
     return true;
   }
 

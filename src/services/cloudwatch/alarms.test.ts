@@ -163,6 +163,7 @@ describe('alarm evaluation loop', () => {
     const data = JSON.parse(history.AlarmHistoryItems[1].HistoryData);
     assert.deepEqual([data.oldState.stateValue, data.newState.stateValue], ['OK', 'ALARM']);
     assert.equal(data.newState.stateReasonData.threshold, 80);
+    assert.match(history.AlarmHistoryItems[1].HistoryData, /"stateReasonData":\{"version":"1\.0",.*"threshold":80\.0,/);
     const actions = await call('DescribeAlarmHistory', { AlarmName: 'cpu-high', HistoryItemType: 'Action' });
     assert.equal(actions.AlarmHistoryItems.length, 3);
     assert.equal(actions.AlarmHistoryItems[0].HistorySummary, `Successfully executed action ${POLICY}`);
