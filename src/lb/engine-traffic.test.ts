@@ -38,6 +38,17 @@ for (const workers of LB_MODES) describe(`weighted forwarding and stickiness${mo
       await engine.apply(snap);
       await healthy(engine, [blue, green, never]);
       const base = listenerUrl(engine, snap.loadBalancers[0].listeners[0].arn);
+      // With worker processes the health the engine reports reaches each worker a moment later
+      // (a push): wait until requests on several connections all find healthy targets.
+      const probe = client();
+      try {
+        await waitFor('every worker routing to healthy targets', async () => {
+          const statuses = await Promise.all(Array.from({ length: 16 }, () => probe.get(`${base}/`).then((r) => r.status, () => 0)));
+          return statuses.every((st) => st === 200);
+        });
+      } finally {
+        await probe.close();
+      }
       const n = 1000;
       const tally = await runLoad({ send: async () => JSON.parse((await http1.get(`${base}/`)).body).name as string, concurrency: 8, count: n });
       assert.equal(tally.failures, 0, tally.errors.join('\n'));
