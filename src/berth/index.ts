@@ -12,7 +12,7 @@ import { ensureAccountId, ensureRootCredentials, type Credentials } from '../ide
 import { codeDeployTaskSets, createEcsService, StoppedTaskSweeper } from '../services/ecs/index.js';
 import { createElbv2, elbv2Snapshot } from '../services/elbv2/index.js';
 import { createCodeDeployService } from '../services/codedeploy/index.js';
-import { createAlarmEngine, createCloudWatchService, createMetricStore, createMetricSweeper } from '../services/cloudwatch/index.js';
+import { AlarmStore, createAlarmEngine, createCloudWatchService, createMetricStore, createMetricSweeper } from '../services/cloudwatch/index.js';
 import { cloudWatchAlarmsDoor, createApplicationAutoScaling } from '../services/application-autoscaling/index.js';
 import { MetricProducers } from '../services/cloudwatch/producers.js';
 import { DeploymentEngine } from '../services/codedeploy/engine.js';
@@ -126,6 +126,14 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
         stoppedTasks: (clusterArn, serviceName, taskSetId) => ecsTaskSets.stoppedTasks(clusterArn, serviceName, taskSetId),
         setForwardWeights: (listenerArn, weights) => elbv2.listenerWeights.setForwardWeights(listenerArn, weights),
         invoke: (functionName, event, type) => lambda.invoke(functionName, event, type),
+        // A deployment group's alarms, read from CloudWatch's table (migrated by the time a pass runs).
+        alarmStates: (names) => {
+          const alarms = new AlarmStore(store);
+          return Object.fromEntries(names.map((n) => {
+            const a = alarms.get(n);
+            return [n, a ? { state: a.state, transitionedAt: a.stateTransitioned } : null];
+          }));
+        },
       },
     });
     // Application Auto Scaling: scaling policies run when their CloudWatch alarms fire (the hook) and change services' desiredCount.

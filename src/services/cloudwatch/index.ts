@@ -29,7 +29,7 @@ export type { CloudWatchDeps } from './deps.js';
 export { getMetricDataOperations } from './get-metric-data.js';
 export { RELATIVE_ACCURACY } from './sketch.js';
 export { AlarmEngine, type AlarmEngineOptions } from './alarm-engine.js';
-export type { ActionOutcome, AlarmActionHook, AlarmRecord } from './alarm-store.js';
+export { AlarmStore, type ActionOutcome, type AlarmActionHook, type AlarmRecord } from './alarm-store.js';
 export type { StateValue } from './alarm-evaluate.js';
 
 /** Makes the alarm evaluation loop (a Runnable for the Manager) over the metric store. */

@@ -505,6 +505,48 @@ describe('StopDeployment', () => {
   });
 });
 
+describe('CloudWatch alarms (alarmConfiguration)', () => {
+  const watching = (v: Partial<DeploymentRecord> = {}) =>
+    deployment({ alarmConfiguration: { enabled: true, ignorePollAlarmFailure: false, alarms: [{ name: 'web-5xx' }] }, ...v });
+  const alarm = (state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', transitionedAt: number) => ({ 'web-5xx': { state, transitionedAt } });
+
+  it('an alarm entering ALARM after the deployment started stops it (ALARM_ACTIVE) and rolls back with DEPLOYMENT_STOP_ON_ALARM', () => {
+    const r = installed(watching({ autoRollback: { enabled: true, events: ['DEPLOYMENT_STOP_ON_ALARM'] } }));
+    const quiet = decideDeployment(r, observe({ now: T0 + MIN, replacement: stabilizing(), alarms: alarm('OK', T0 - MIN) }));
+    assert.equal(quiet.next.status, 'InProgress', 'an alarm in OK changes nothing');
+    const d = decideDeployment(quiet.next, observe({ now: T0 + 2 * MIN, replacement: stabilizing(), alarms: alarm('ALARM', T0 + 90_000) }));
+    assert.equal(d.next.status, 'Stopped');
+    assert.equal(d.next.errorInformation?.code, 'ALARM_ACTIVE');
+    assert.match(d.next.errorInformation!.message, /Activated alarms: web-5xx$/);
+    assert.equal(d.actions.length, 1);
+    assert.equal(d.actions[0].type, 'createDeployment');
+    assert.equal(d.next.rollbackInfo?.rollbackDeploymentId, rollbackDeploymentIdOf(ID));
+  });
+
+  it('without DEPLOYMENT_STOP_ON_ALARM the deployment stops but is not rolled back', () => {
+    const r = installed(watching({ autoRollback: ROLLBACK_ON_FAILURE }));
+    const d = decideDeployment(r, observe({ now: T0 + MIN, replacement: stabilizing(), alarms: alarm('ALARM', T0 + 30_000) }));
+    assert.equal(d.next.status, 'Stopped');
+    assert.deepEqual(d.actions, []);
+  });
+
+  it('an alarm already in ALARM when the deployment started does not stop it; nor does one the deployment does not watch', () => {
+    const r = installed(watching());
+    const already = decideDeployment(r, observe({ now: T0 + MIN, replacement: stabilizing(), alarms: alarm('ALARM', T0 - 5 * MIN) }));
+    assert.equal(already.next.status, 'InProgress');
+    const off = installed(deployment({ alarmConfiguration: { enabled: false, ignorePollAlarmFailure: false, alarms: [{ name: 'web-5xx' }] } }));
+    assert.equal(decideDeployment(off, observe({ now: T0 + MIN, replacement: stabilizing(), alarms: alarm('ALARM', T0 + 1) })).next.status, 'InProgress');
+  });
+
+  it('an alarm CloudWatch does not have stops the deployment unless ignorePollAlarmFailure', () => {
+    const missing = { 'web-5xx': null };
+    const r = installed(watching());
+    assert.equal(decideDeployment(r, observe({ now: T0 + MIN, replacement: stabilizing(), alarms: missing })).next.status, 'Stopped');
+    const lenient = installed(watching({ alarmConfiguration: { enabled: true, ignorePollAlarmFailure: true, alarms: [{ name: 'web-5xx' }] } }));
+    assert.equal(decideDeployment(lenient, observe({ now: T0 + MIN, replacement: stabilizing(), alarms: missing })).next.status, 'InProgress');
+  });
+});
+
 describe('READY_WAIT (STOP_DEPLOYMENT)', () => {
   const ready = (wait: number, autoRollback = NO_ROLLBACK) => {
     const d = decideDeployment(installed(deployment({ blueGreen: blueGreen({ wait }), autoRollback })), observe({ replacement: steady() }));

@@ -118,6 +118,8 @@ function decideForward(p: Pass): void {
   if (obs.replacement !== undefined && d.replacementTaskSetId === undefined) d.replacementTaskSetId = obs.replacement.id;
   if (obs.actionError !== undefined) return fail(p, obs.actionError.code, obs.actionError.message);
   if (d.stopRequest !== undefined) return stop(p, MANUAL_STOP, d.stopRequest.autoRollbackEnabled);
+  const alarmed = activatedAlarms(d, obs);
+  if (alarmed) return stop(p, alarmed.error, alarmed.rollback);
   // Each 'next' finishes an event, so the loop ends; the bound only guards against a corrupt record.
   for (let i = 0; i <= d.lifecycleEvents.length; i++) {
     const ev = currentEvent(d);
@@ -332,6 +334,30 @@ function stop(p: Pass, error: { code: string; message: string }, rollback: boole
     ev.diagnostics = { errorCode: 'UnknownError', scriptName: '', message: 'The deployment was stopped.', logTail: '' };
   }
   if (rollback) rollBack(p, 'stopped');
+}
+
+/**
+ * The deployment's alarms that stop it: one that entered ALARM after the deployment started (one
+ * already in ALARM when it began does not count, as on AWS), or, unless ignorePollAlarmFailure,
+ * one CloudWatch does not have.
+ */
+function activatedAlarms(d: DeploymentRecord, obs: DeploymentObservation): { error: { code: string; message: string }; rollback: boolean } | undefined {
+  const config = d.alarmConfiguration;
+  if (!config?.enabled || config.alarms.length === 0 || obs.alarms === undefined) return undefined;
+  const started = Date.parse(d.startTime ?? d.createTime);
+  const activated = config.alarms.filter((a) => {
+    const seen = obs.alarms?.[a.name];
+    return seen !== null && seen !== undefined && seen.state === 'ALARM' && seen.transitionedAt >= started;
+  });
+  const unreadable = config.ignorePollAlarmFailure ? [] : config.alarms.filter((a) => obs.alarms?.[a.name] === null);
+  if (activated.length === 0 && unreadable.length === 0) return undefined;
+  const rollback = d.autoRollback.enabled && d.autoRollback.events.includes('DEPLOYMENT_STOP_ON_ALARM');
+  if (activated.length > 0) {
+    const names = activated.map((a) => a.name).join(', ');
+    return { error: { code: 'ALARM_ACTIVE', message: `One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: ${names}` }, rollback };
+  }
+  const names = unreadable.map((a) => a.name).join(', ');
+  return { error: { code: 'ALARM_ACTIVE', message: `The state of the deployment's alarms could not be read from Amazon CloudWatch (no such alarm: ${names}); the deployment was stopped (ignorePollAlarmFailure is false).` }, rollback };
 }
 
 /** Creates the rollback deployment (same transaction as the failed one's save) and links the two. */

@@ -109,8 +109,14 @@ export interface DeploymentRecord {
   trafficRouting: TrafficRoutingConfig;
   blueGreen: BlueGreenConfig;
   autoRollback: { enabled: boolean; events: string[] };
-  /** CreateDeployment's overrideAlarmConfiguration, kept to show back (nothing watches alarms yet). */
+  /** CreateDeployment's overrideAlarmConfiguration, kept to show back. */
   overrideAlarmConfiguration?: { enabled: boolean; ignorePollAlarmFailure: boolean; alarms: { name: string }[] };
+  /**
+   * The alarms that stop the deployment (the override, or the group's at creation): one entering
+   * ALARM after the deployment started stops it (ALARM_ACTIVE), rolled back when autoRollback
+   * lists DEPLOYMENT_STOP_ON_ALARM. Absent on records made before alarms were watched.
+   */
+  alarmConfiguration?: { enabled: boolean; ignorePollAlarmFailure: boolean; alarms: { name: string }[] };
   service: EcsServiceRef;
   /** The ECS service ARN (the deployment target's targetArn). */
   serviceArn: string;
@@ -165,6 +171,11 @@ export interface DeploymentObservation {
   original?: TaskSetObservation;
   /** Hook executions by id: Pending until the function reports (PutLifecycleEventHookExecutionStatus). */
   hooks: Record<string, 'Pending' | 'Succeeded' | 'Failed'>;
+  /**
+   * The CloudWatch alarms of `alarmConfiguration` by name: their state and when it last changed
+   * (epoch ms); null when CloudWatch has no such alarm. Absent when the deployment watches none.
+   */
+  alarms?: Record<string, { state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; transitionedAt: number } | null>;
   /** An action of the previous pass failed (the engine reports it once, then the decision fails the deployment). */
   actionError?: { code: string; message: string };
 }

@@ -195,6 +195,8 @@ export function deploymentOperations(deps: CodeDeployDeps): Record<string, Opera
         blueGreen: g.blueGreenDeploymentConfiguration,
         autoRollback,
         overrideAlarmConfiguration,
+        // The alarms the engine watches: the override, or the group's as they are now.
+        alarmConfiguration: overrideAlarmConfiguration ?? g.alarmConfiguration,
         service: { serviceName: ref.serviceName, clusterName: ref.clusterName },
         serviceArn: service.arn,
         ...pair,

@@ -45,6 +45,8 @@ export interface DeploymentDoors {
   stoppedTasks(clusterArn: string, serviceName: string, taskSetId: string): number;
   setForwardWeights(listenerArn: string, weights: { targetGroupArn: string; weight: number }[]): Promise<unknown>;
   invoke(functionName: string, event: unknown, type: 'Event'): Promise<unknown>;
+  /** CloudWatch alarms by name: state and when it last changed (epoch ms); null for one that does not exist. Absent: alarms are not watched. */
+  alarmStates?(names: string[]): Record<string, { state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; transitionedAt: number } | null>;
 }
 
 /** Options of {@link DeploymentEngine}. */
@@ -164,9 +166,12 @@ export class DeploymentEngine {
     const replacementExternalId = d.kind === 'rollback' ? d.rollbackInfo?.rollbackTriggeringDeploymentId : d.deploymentId;
     const hooks: DeploymentObservation['hooks'] = {};
     for (const h of this.records.hookExecutions(d.deploymentId)) hooks[h.executionId] = h.status;
+    const watched = d.alarmConfiguration?.enabled ? d.alarmConfiguration.alarms.map((a) => a.name) : [];
+    const alarms = watched.length && this.opts.doors.alarmStates ? this.opts.doors.alarmStates(watched) : undefined;
     return {
       now: this.now(),
       timeScale: this.timeScale,
+      alarms,
       replacement: view(sets.find((t) => t.externalId === replacementExternalId) ?? (d.replacementTaskSetId ? sets.find((t) => t.id === d.replacementTaskSetId) : undefined)),
       original: view(sets.find((t) => t.id === d.originalTaskSetId)),
       hooks,
