@@ -35,6 +35,7 @@ import {
   type DeploymentInfo,
   type ECSTarget,
 } from '@aws-sdk/client-codedeploy';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand, DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTaskDefinitionCommand, DescribeTaskSetsCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type TaskSet } from '@aws-sdk/client-ecs';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
 import { rejectsWith } from '../fixtures/assertions.js';
@@ -481,6 +482,48 @@ describe('CodeDeploy blue/green on Berth: rollback, stop, waits, bad input and k
   });
 
   // Last: the layout's own clients keep the endpoint of the Berth this kills; the rest of the file uses `connect`'s.
+  it('a CloudWatch alarm entering ALARM during a canary stops the deployment (ALARM_ACTIVE) and rolls it back: v1 only, no failed request', async () => {
+    const { taskSet: original } = await bg.settle({ stopLive: true });
+    const from = original.taskDefinition === bg.taskDefinitions['1'] ? '1' : '2';
+    const to = from === '1' ? '2' : '1';
+    const cloudwatch = new CloudWatchClient({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
+    const AlarmName = 'bg-target-5xx';
+    try {
+      await cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName, Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Dimensions: [{ Name: 'LoadBalancer', Value: 'app/bg-alb/0' }],
+          Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+        }),
+      );
+      let id = '';
+      let result: { d: DeploymentInfo; rollback: DeploymentInfo } | undefined;
+      const load = await underLoad(async () => {
+        const revision = { revisionType: 'AppSpecContent' as const, appSpecContent: { content: appSpec(bg.taskDefinitions[to]) } };
+        id = (await codedeploy.send(new CreateDeploymentCommand({
+          applicationName: bg.application, deploymentGroupName: bg.deploymentGroup, revision, deploymentConfigName: 'CodeDeployDefault.ECSCanary10Percent15Minutes',
+          overrideAlarmConfiguration: { enabled: true, ignorePollAlarmFailure: false, alarms: [{ name: AlarmName }] },
+          autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_STOP_ON_ALARM'] },
+        }))).deploymentId!;
+        await until('the canary under way', async () => (greenWeight(await target(id)) === 10 ? true : undefined));
+        await cloudwatch.send(new SetAlarmStateCommand({ AlarmName, StateValue: 'ALARM', StateReason: 'the new version answers 5xx (test)' }));
+        result = await rolledBack(id);
+        await oneTaskSetLeft();
+      });
+      const { d, rollback } = result!;
+      assert.equal(d.status, 'Stopped', JSON.stringify(d));
+      assert.equal(d.errorInformation?.code, 'ALARM_ACTIVE');
+      assert.match(d.errorInformation!.message!, new RegExp(`Activated alarms: ${AlarmName}`));
+      assert.equal(rollback.status, 'Succeeded', JSON.stringify(rollback));
+      assert.equal(load.failures, 0, show(load));
+      const left = await oneTaskSetLeft();
+      assert.equal(left.id, original.id, 'the original task set serves again; the replacement is gone');
+      assert.deepEqual(await versionsOf(bg.prod), [app(from)]);
+    } finally {
+      await cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [AlarmName] })).catch(() => undefined);
+      cloudwatch.destroy();
+    }
+  });
+
   it('kill -9 while a hook function runs: after the restart the hook is invoked again and the deployment carries on to Succeeded', async () => {
     const { taskSet: original } = await bg.settle({ stopLive: true });
     const to = original.taskDefinition === bg.taskDefinitions['1'] ? '2' : '1';
