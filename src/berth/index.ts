@@ -108,8 +108,18 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
           drained: lbTargets && ((t) => lbTargets.drained(t)),
         })
       : undefined;
+    // CloudWatch alarms as deployments (CodeDeploy's and ECS's rolling ones) watch them, from CloudWatch's table.
+    const alarmStates = (names: string[]) => {
+      const alarms = new AlarmStore(store);
+      return Object.fromEntries(
+        names.map((n) => {
+          const a = alarms.get(n);
+          return [n, a ? { state: a.state, transitionedAt: a.stateTransitioned } : null];
+        }),
+      );
+    };
     // The service scheduler places and stops services' tasks; with the agent off nothing would run them.
-    const scheduler = agent ? new ServiceScheduler({ store, scope, onTaskChange: () => agent.wake(), log, loadBalancers: lbTargets }) : undefined;
+    const scheduler = agent ? new ServiceScheduler({ store, scope, onTaskChange: () => agent.wake(), log, loadBalancers: lbTargets, alarmStates }) : undefined;
     // CodeDeploy blue/green deployments: the engine drives ECS task sets, listener weights and Lambda hooks.
     const onServiceChange = (s: { clusterArn: string; serviceName: string }) => scheduler?.wake(s);
     const ecsTaskSets = codeDeployTaskSets({ store, tags: new TagStore(store), scope, now: () => new Date(), onTaskChange: () => agent?.wake(), onServiceChange, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) });
@@ -127,13 +137,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
         setForwardWeights: (listenerArn, weights) => elbv2.listenerWeights.setForwardWeights(listenerArn, weights),
         invoke: (functionName, event, type) => lambda.invoke(functionName, event, type),
         // A deployment group's alarms, read from CloudWatch's table (migrated by the time a pass runs).
-        alarmStates: (names) => {
-          const alarms = new AlarmStore(store);
-          return Object.fromEntries(names.map((n) => {
-            const a = alarms.get(n);
-            return [n, a ? { state: a.state, transitionedAt: a.stateTransitioned } : null];
-          }));
-        },
+        alarmStates,
       },
     });
     // Application Auto Scaling: scaling policies run when their CloudWatch alarms fire (the hook) and change services' desiredCount.

@@ -266,6 +266,38 @@ describe('start throttle', () => {
   });
 });
 
+describe('deployment alarms', () => {
+  const watching = (rollback: boolean, enable = true) => ({ alarmNames: ['web-5xx'], enable, rollback });
+  const withAlarms = (alarms: NonNullable<ServiceInput['service']['deploymentConfiguration']['alarms']>, seen: ServiceInput['alarms'], deployments: DeploymentView[], t: TaskObservation[]) => {
+    const base = input({ deployments, tasks: t, alarms: seen });
+    return { ...base, service: { ...base.service, deploymentConfiguration: { ...base.service.deploymentConfiguration, alarms } } };
+  };
+  it('an alarm entering ALARM during the rollout fails it and, with rollback, rolls back to the last COMPLETED deployment', () => {
+    const deployments = [dep(V2, 'PRIMARY', { createdAt: NOW - 5_000 }), dep(V1, 'ACTIVE')];
+    const a = decideService(withAlarms(watching(true), { 'web-5xx': { state: 'ALARM', transitionedAt: NOW - 1_000 } }, deployments, [...tasks(4, V1), ...tasks(2, V2)]));
+    assert.deepEqual(a.deploymentUpdates.find((u) => u.deploymentId === V2), { deploymentId: V2, rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment alarm(s) in ALARM: web-5xx.' });
+    assert.deepEqual(a.rollback, { failedDeploymentId: V2, toDeploymentId: V1, taskDefinition: deployments[1].taskDefinition, cause: { alarms: ['web-5xx'] } });
+    assert.ok(a.events.includes(`(service web) (deployment ${V2}) deployment failed: alarm detected.`), JSON.stringify(a.events));
+    const noRollback = decideService(withAlarms(watching(false), { 'web-5xx': { state: 'ALARM', transitionedAt: NOW - 1_000 } }, deployments, [...tasks(4, V1), ...tasks(2, V2)]));
+    assert.equal(noRollback.rollback, undefined);
+    assert.equal(noRollback.deploymentUpdates.find((u) => u.deploymentId === V2)?.rolloutState, 'FAILED');
+  });
+  it('an alarm already in ALARM before the deployment, one in OK, a missing one, or alarms disabled fail nothing', () => {
+    const deployments = [dep(V2, 'PRIMARY', { createdAt: NOW - 5_000 }), dep(V1, 'ACTIVE')];
+    const t = [...tasks(4, V1), ...tasks(2, V2)];
+    for (const [cfg, seen] of [
+      [watching(true), { 'web-5xx': { state: 'ALARM', transitionedAt: NOW - 60_000 } }],
+      [watching(true), { 'web-5xx': { state: 'OK', transitionedAt: NOW - 1_000 } }],
+      [watching(true), { 'web-5xx': null }],
+      [watching(true, false), { 'web-5xx': { state: 'ALARM', transitionedAt: NOW - 1_000 } }],
+    ] as const) {
+      const a = decideService(withAlarms(cfg, seen as ServiceInput['alarms'], deployments, t));
+      assert.equal(a.rollback, undefined, JSON.stringify(seen));
+      assert.ok(!a.deploymentUpdates.some((u) => u.rolloutState === 'FAILED'), JSON.stringify(seen));
+    }
+  });
+});
+
 describe('circuit breaker', () => {
   for (const [desired, threshold] of [[0, 3], [1, 3], [4, 3], [6, 3], [7, 4], [10, 5], [25, 13], [399, 200], [1000, 200]] as const) {
     it(`desired ${desired}: trips at ${threshold} failed tasks`, () => {

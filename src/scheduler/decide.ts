@@ -21,6 +21,8 @@ export interface ServiceDesired {
     minimumHealthyPercent: number;
     maximumPercent: number;
     deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
+    /** ECS deployment alarms: one entering ALARM during a rollout fails it (and rolls back with `rollback`). */
+    alarms?: { alarmNames: string[]; enable: boolean; rollback: boolean };
   };
   /** Seconds after a task starts during which an UNHEALTHY status is ignored. */
   healthCheckGracePeriodSeconds: number;
@@ -101,6 +103,8 @@ export interface ServiceInput {
    * minimumHealthyPercent (ECS waits 40 s when there is no load balancer). Default 0.
    */
   unmonitoredCountsAfterMs?: number;
+  /** The deployment alarms' CloudWatch state and last transition (epoch ms), by name; null when CloudWatch has none. */
+  alarms?: Record<string, { state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; transitionedAt: number } | null>;
 }
 
 /** Why the scheduler stops a task without replacing it. */
@@ -132,6 +136,8 @@ export interface RollbackAction {
   failedDeploymentId: string;
   toDeploymentId: string;
   taskDefinition: string;
+  /** What failed the deployment: the circuit breaker, or deployment alarms (their names). */
+  cause?: { alarms: string[] };
 }
 
 /** The decision, in named buckets. */
@@ -219,25 +225,26 @@ export function decideService(input: ServiceInput): ServiceActions {
   if (throttle.notBefore > now && input.throttle.notBefore <= now) out.events.push(say.throttledEvent(name));
   out.throttle = throttle;
 
-  // 2. The circuit breaker watches the PRIMARY while its rollout is in progress.
+  // 2. The circuit breaker, and the deployment alarms, watch the PRIMARY while its rollout is in progress.
   let primaryState = primary?.rolloutState;
-  if (primary && primaryState === 'IN_PROGRESS' && cfg.deploymentCircuitBreaker.enable) {
-    const failed = updates.get(primary.id)?.failedTasks ?? primary.failedTasks;
-    if (failed >= circuitBreakerThreshold(target)) {
-      const back = cfg.deploymentCircuitBreaker.rollback ? rollbackTarget(deployments, primary) : undefined;
-      primaryState = 'FAILED';
-      // The failed deployment says why it failed; the rollback deployment (made by the apply step) says where it goes.
-      update(primary.id, { rolloutState: 'FAILED', rolloutStateReason: say.circuitBreakerReason(undefined) });
-      out.events.push(say.deploymentFailedEvent(name, primary.id));
-      if (back) {
-        out.rollback = { failedDeploymentId: primary.id, toDeploymentId: back.id, taskDefinition: back.taskDefinition };
-        out.events.push(say.rollingBackEvent(name, back.id));
-        // The rollback is a new deployment: ECS resumes normal behaviour after an update.
-        out.throttle = { ...NO_THROTTLE };
-        out.events = out.events.filter((e) => e !== say.throttledEvent(name));
-      }
+  const alarmed = primary && primaryState === 'IN_PROGRESS' ? activatedAlarms(cfg.alarms, input.alarms, primary.createdAt) : [];
+  const breakerTripped = () => cfg.deploymentCircuitBreaker.enable && (updates.get(primary!.id)?.failedTasks ?? primary!.failedTasks) >= circuitBreakerThreshold(target);
+  if (primary && primaryState === 'IN_PROGRESS' && (alarmed.length > 0 || breakerTripped())) {
+    const rollback = alarmed.length > 0 ? cfg.alarms!.rollback : cfg.deploymentCircuitBreaker.rollback;
+    const back = rollback ? rollbackTarget(deployments, primary) : undefined;
+    primaryState = 'FAILED';
+    // The failed deployment says why it failed; the rollback deployment (made by the apply step) says where it goes.
+    update(primary.id, { rolloutState: 'FAILED', rolloutStateReason: alarmed.length > 0 ? say.alarmsReason(alarmed) : say.circuitBreakerReason(undefined) });
+    out.events.push(say.deploymentFailedEvent(name, primary.id, alarmed.length > 0 ? 'alarm detected' : undefined));
+    if (back) {
+      out.rollback = { failedDeploymentId: primary.id, toDeploymentId: back.id, taskDefinition: back.taskDefinition, ...(alarmed.length > 0 ? { cause: { alarms: alarmed } } : {}) };
+      out.events.push(say.rollingBackEvent(name, back.id));
+      // The rollback is a new deployment: ECS resumes normal behaviour after an update.
+      out.throttle = { ...NO_THROTTLE };
+      out.events = out.events.filter((e) => e !== say.throttledEvent(name));
     }
   }
+
   // A FAILED PRIMARY launches nothing more and drains nothing: the service holds until a new deployment (or the rollback).
   if (primary && primaryState === 'FAILED') return finish(out, updates);
 
@@ -325,6 +332,18 @@ function finish(out: ServiceActions, updates: Map<string, DeploymentUpdate>): Se
 /** Older deployments drain first; tasks of unknown deployments before all of them. */
 function rankOf(byAge: readonly DeploymentView[], id: string): number {
   return byAge.findIndex((d) => d.id === id);
+}
+
+/**
+ * The deployment alarms that fail a rollout: enabled, and in ALARM by a transition after the
+ * deployment was created (one already in ALARM when it began does not count).
+ */
+function activatedAlarms(config: ServiceDesired['deploymentConfiguration']['alarms'], seen: ServiceInput['alarms'], since: number): string[] {
+  if (!config?.enable || !seen) return [];
+  return config.alarmNames.filter((n) => {
+    const a = seen[n];
+    return a !== null && a !== undefined && a.state === 'ALARM' && a.transitionedAt >= since;
+  });
 }
 
 /** The deployment a circuit-breaker rollback restores: the newest other deployment whose rollout COMPLETED. */

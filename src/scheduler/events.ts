@@ -41,8 +41,8 @@ export function deploymentCompletedEvent(service: string, deploymentId: string):
 }
 
 /** `(service NAME) (deployment ID) deployment failed: tasks failed to start.` */
-export function deploymentFailedEvent(service: string, deploymentId: string): string {
-  return `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`;
+export function deploymentFailedEvent(service: string, deploymentId: string, why = 'tasks failed to start'): string {
+  return `(service ${service}) (deployment ${deploymentId}) deployment failed: ${why}.`;
 }
 
 /** `(service NAME) rolling back to deployment ID.` */
@@ -87,6 +87,15 @@ export function completedReason(deploymentId: string): string {
  * rolloutStateReason the circuit breaker gives: the FAILED deployment's (no argument), and the
  * rollback deployment's, naming the deployment it restores.
  */
+/**
+ * A rollout failed by deployment alarms (and its rollback). ECS does not publish this text: Berth's
+ * wording, in the circuit breaker's pattern.
+ */
+export function alarmsReason(alarms: readonly string[], rollbackTo?: string): string {
+  const base = `ECS deployment alarm(s) in ALARM: ${alarms.join(', ')}.`;
+  return rollbackTo === undefined ? base : `${base} Rolling back to deploymentId ${rollbackTo}.`;
+}
+
 export function circuitBreakerReason(rollbackTo: string | undefined): string {
   return rollbackTo === undefined
     ? 'ECS deployment circuit breaker: tasks failed to start.'

@@ -65,6 +65,8 @@ export interface ServiceSchedulerOptions {
   now?: () => Date;
   /** Target health of services with load balancers (load-balancers.ts): such a task counts once healthy in its target groups. */
   loadBalancers?: Pick<LoadBalancerTargets, 'observe'>;
+  /** CloudWatch alarms by name (state, last transition in epoch ms; null when absent), for deployment alarms. */
+  alarmStates?: (names: string[]) => NonNullable<ServiceInput['alarms']>;
 }
 
 /** The service scheduler; a Runnable owned by Berth's Manager. */
@@ -157,7 +159,9 @@ export class ServiceScheduler {
       const lb = this.options.loadBalancers?.observe(s, tasks, checked);
       const seen = lb?.tasks ?? tasks;
       const input = serviceInput(s, seen, now.getTime(), room, lb && s.loadBalancers.some((x) => x.targetGroupArn) ? () => true : checked);
-      const actions = decideService({ ...input, unmonitoredCountsAfterMs: this.options.unmonitoredCountsAfterMs ?? UNMONITORED_COUNTS_AFTER_MS });
+      const watched = s.deploymentConfiguration.alarms?.enable ? s.deploymentConfiguration.alarms.alarmNames : [];
+      const alarms = watched.length && this.options.alarmStates ? this.options.alarmStates(watched) : undefined;
+      const actions = decideService({ ...input, alarms, unmonitoredCountsAfterMs: this.options.unmonitoredCountsAfterMs ?? UNMONITORED_COUNTS_AFTER_MS });
       const primaryId = s.deployments.find((d) => d.status === 'PRIMARY')?.id ?? '';
 
       const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
@@ -181,7 +185,8 @@ export class ServiceScheduler {
       if (actions.rollback) {
         s.taskDefinition = actions.rollback.taskDefinition;
         const next = deploymentFor(s, now);
-        next.rolloutStateReason = say.circuitBreakerReason(actions.rollback.toDeploymentId);
+        const cause = actions.rollback.cause;
+        next.rolloutStateReason = cause ? say.alarmsReason(cause.alarms, actions.rollback.toDeploymentId) : say.circuitBreakerReason(actions.rollback.toDeploymentId);
         s.deployments = replacePrimary(s.deployments, next, now);
       }
       const stopped = new Set(tasks.filter((t) => t.lastStatus === 'STOPPED').map((t) => t.taskArn));
@@ -320,7 +325,7 @@ export function serviceInput(
       serviceName: s.name,
       desiredCount: s.desiredCount,
       schedulingStrategy: s.schedulingStrategy,
-      deploymentConfiguration: { minimumHealthyPercent: cfg.minimumHealthyPercent, maximumPercent: cfg.maximumPercent, deploymentCircuitBreaker: cfg.deploymentCircuitBreaker },
+      deploymentConfiguration: { minimumHealthyPercent: cfg.minimumHealthyPercent, maximumPercent: cfg.maximumPercent, deploymentCircuitBreaker: cfg.deploymentCircuitBreaker, alarms: cfg.alarms },
       healthCheckGracePeriodSeconds: s.healthCheckGracePeriodSeconds ?? 0,
     },
     deployments: s.deployments.map((d) => ({

@@ -32,6 +32,7 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
+import { CloudWatchClient, DeleteAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
 import { httpGetWhenUp, stopEveryTask } from '../fixtures/tasks.js';
 
@@ -365,6 +366,44 @@ describe('rolling deployments (process driver)', () => {
     assert.ok(failedAt >= 0 && rollingBackAt >= 0 && rollingBackAt < failedAt, `events newest first: ${messages.join('\n')}`);
     assert.ok(messages.includes(`(service web) (deployment ${rollback.id}) deployment completed.`), messages.join('\n'));
     await waitStable();
+  });
+
+  it('fails a rollout whose deployment alarm enters ALARM, and rolls back to v2 (deploymentConfiguration.alarms)', async () => {
+    const cloudwatch = new CloudWatchClient({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
+    const AlarmName = 'roll-cpu-high';
+    try {
+      await cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName, Namespace: 'AWS/ECS', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'ClusterName', Value: cluster }, { Name: 'ServiceName', Value: service }],
+          Statistic: 'Average', Period: 60, EvaluationPeriods: 1, Threshold: 90, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching',
+        }),
+      );
+      const start = await observe();
+      const v2Deployment = primaryOf(start.service).id!;
+      assert.equal(start.service.taskDefinition, arnOf[2], 'the circuit breaker test left v2');
+      const { service: updated } = await ecs.send(
+        new UpdateServiceCommand({
+          cluster,
+          service,
+          taskDefinition: arnOf[4],
+          deploymentConfiguration: { deploymentCircuitBreaker: { enable: false, rollback: false }, alarms: { alarmNames: [AlarmName], enable: true, rollback: true } },
+        }),
+      );
+      const v4Deployment = primaryOf(updated!).id!;
+      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName, StateValue: 'ALARM', StateReason: 'v4 is too hot (test)' }));
+      const s = await waitForService((x) => x.deployments!.some((d) => d.status === 'PRIMARY' && d.id !== v4Deployment && d.id !== v2Deployment));
+      const failed = s.deployments!.find((d) => d.id === v4Deployment)!;
+      assert.equal(failed.rolloutState, 'FAILED');
+      assert.equal(failed.rolloutStateReason, `ECS deployment alarm(s) in ALARM: ${AlarmName}.`);
+      const rollback = primaryOf(s);
+      assert.equal(rollback.taskDefinition, arnOf[2]);
+      assert.equal(rollback.rolloutStateReason, `ECS deployment alarm(s) in ALARM: ${AlarmName}. Rolling back to deploymentId ${v2Deployment}.`);
+      assert.ok(s.events!.some((e) => e.message === `(service web) (deployment ${v4Deployment}) deployment failed: alarm detected.`), JSON.stringify(s.events!.slice(0, 5)));
+      await rolledOut(2)();
+    } finally {
+      await cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [AlarmName] })).catch(() => undefined);
+      cloudwatch.destroy();
+    }
   });
 
   it('finishes a rollout interrupted by kill -9 of Berth: no duplicate, no orphan', async () => {
