@@ -61,7 +61,7 @@ describe('CloudWatch alarms through @aws-sdk/client-cloudwatch and the AWS CLI',
     const summaries = history.AlarmHistoryItems!.map((h) => h.HistorySummary);
     const toAlarm = summaries.findIndex((s) => /to ALARM$/.test(s!));
     assert.ok(toAlarm >= 0 && summaries.indexOf('Alarm updated from ALARM to OK', toAlarm) > toAlarm, summaries.join('; '));
-    // Actions are kept and attempted; Berth does not run Auto Scaling policies yet and says so.
+    // Actions are kept and attempted: the policy ARN names no Application Auto Scaling policy, so the action fails and history says so.
     const actions = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: 'load-high', HistoryItemType: 'Action' }));
     assert.match(actions.AlarmHistoryItems?.[0]?.HistorySummary ?? '', /^Failed to execute action arn:aws:autoscaling:/);
   });
