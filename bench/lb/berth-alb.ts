@@ -17,6 +17,7 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { hostInstanceId } from '../../src/services/elbv2/index.js';
+import { until } from '../../test/fixtures/http.js';
 import { startManagedBerth, type ManagedBerth } from '../shared/lifecycle.js';
 import { cpuProfileEnv, freePort } from './processes.js';
 
@@ -28,22 +29,6 @@ export interface BerthAlb {
   address: string;
   port: number;
   dnsName: string;
-}
-
-/** Polls `fn` until it returns a value; throws naming `what` after `ms`. */
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** Starts Berth and builds the load balancer described above, forwarding `benchPath`'s prefix to `backendPorts`. */
