@@ -88,6 +88,12 @@ describe('stats sampler options', () => {
     assert.equal(compileStatsSamplerOptions({}, { BERTH_STATS_INTERVAL: '0.5' }).intervalMs, 500);
     assert.equal(compileStatsSamplerOptions({ intervalSeconds: 2 }, { BERTH_STATS_INTERVAL: '0.5' }).intervalMs, 2000);
   });
+  it('samples at least once per CloudWatch producer interval (--time-scale shortens it), BERTH_STATS_INTERVAL still wins', () => {
+    assert.equal(compileStatsSamplerOptions({ metricsIntervalSeconds: 60 }, {}).intervalMs, 10_000);
+    assert.equal(compileStatsSamplerOptions({ metricsIntervalSeconds: 5 }, {}).intervalMs, 5_000);
+    assert.equal(compileStatsSamplerOptions({ metricsIntervalSeconds: 1 }, {}).intervalMs, 1_000);
+    assert.equal(compileStatsSamplerOptions({ metricsIntervalSeconds: 1 }, { BERTH_STATS_INTERVAL: '3' }).intervalMs, 3_000);
+  });
   it('names every bad value at once', () => {
     assert.throws(
       () => compileStatsSamplerOptions({ retentionHours: 0, maxRows: 1.5 }, { BERTH_STATS_INTERVAL: 'soon' }),

@@ -16,6 +16,10 @@
  * over /proc, and one short wait for all containers seen for the first time, not one per
  * container), else `stats` calls a bounded number at a time ({@link STATS_CONCURRENCY}).
  *
+ * The interval is 10 s, or the CloudWatch producers' interval when that is shorter (at
+ * `--time-scale 60` a minute of metrics is one real second), so each published interval has at
+ * least one sample; `BERTH_STATS_INTERVAL` overrides it.
+ *
  * Bounded: rows older than the retention (default 24 h) are deleted at each sample, and beyond a
  * row cap (default 100,000) the oldest rows go first. No downsampling: a reader that wants a
  * coarser series aggregates what it reads.
@@ -187,8 +191,10 @@ export function readTaskStats(store: Store, query: TaskStatsQuery): TaskStatsSam
 
 /** Options of {@link StatsSampler}. */
 export interface StatsSamplerOptions {
-  /** Seconds between samples. Default: `BERTH_STATS_INTERVAL` (seconds), else 10. */
+  /** Seconds between samples. Default: `BERTH_STATS_INTERVAL` (seconds), else min(10, max(1, metricsIntervalSeconds)). */
   intervalSeconds?: number;
+  /** The CloudWatch producers' interval in seconds (at least one sample each). Default 60. */
+  metricsIntervalSeconds?: number;
   /** How long samples are kept, in hours. Default 24. */
   retentionHours?: number;
   /** The most rows kept. Default 100,000. */
@@ -204,7 +210,8 @@ export interface ResolvedStatsSamplerOptions {
 /** Resolves and checks {@link StatsSamplerOptions}; throws an OptionsError that names the bad value. */
 export function compileStatsSamplerOptions(options: StatsSamplerOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedStatsSamplerOptions {
   const fromEnv = env.BERTH_STATS_INTERVAL;
-  const interval = options.intervalSeconds ?? (fromEnv === undefined || fromEnv === '' ? 10 : Number(fromEnv));
+  const perMetricsInterval = Math.min(10, Math.max(1, options.metricsIntervalSeconds ?? 60));
+  const interval = options.intervalSeconds ?? (fromEnv === undefined || fromEnv === '' ? perMetricsInterval : Number(fromEnv));
   const problems: string[] = [];
   if (!Number.isFinite(interval) || interval <= 0) problems.push(`the stats interval must be a number of seconds above 0; got '${options.intervalSeconds ?? fromEnv}'.`);
   const retentionHours = options.retentionHours ?? 24;

@@ -87,7 +87,8 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     // Lambda functions run as child processes; they reach Berth at its endpoint, known once the API listens.
     let apiEndpoint: string | undefined;
     // AWS/ECS and AWS/ApplicationELB metrics Berth publishes itself, also served at GET /metrics.
-    const producers = new MetricProducers({ store, metrics, engine: lbEngine, loadBalancers: () => elbv2Snapshot(store), log });
+    // At --time-scale N a metric minute is 60 / N real seconds (config/time-scale.ts), as are alarm periods and scaling cooldowns.
+    const producers = new MetricProducers({ store, metrics, engine: lbEngine, loadBalancers: () => elbv2Snapshot(store), timeScale: opts.timeScale, log });
     const lambda = createLambda({ store, scope, dataDir: opts.dataDir, logWriter, credentials, endpoint: () => apiEndpoint, log });
     // Services' tasks as targets of their target groups: registration, drain before stop, target health (scheduler/load-balancers.ts).
     const lbTargets = agentOn ? new LoadBalancerTargets({ store, registry: elbv2.ecsTargets, log }) : undefined;
@@ -141,7 +142,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       },
     });
     // Application Auto Scaling: scaling policies run when their CloudWatch alarms fire (the hook) and change services' desiredCount.
-    const autoScaling = createApplicationAutoScaling({ store, scope, onServiceChange, metrics, log });
+    const autoScaling = createApplicationAutoScaling({ store, scope, onServiceChange, metrics, timeScale: opts.timeScale, log });
     const cloudwatch = createCloudWatchService({ store, metrics, onAlarmAction: autoScaling.onAlarmAction });
     autoScaling.bindAlarms(cloudWatchAlarmsDoor(cloudwatch, scope));
     // The task metadata endpoint v4; its token key and port are kept in the store so URLs survive a restart.
@@ -163,8 +164,8 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     manager.add('lambda', lambda.runnable);
     manager.add('logs-retention', createRetentionSweeper(store));
     manager.add('cloudwatch-metrics', createMetricSweeper(metrics));
-    // Alarms are evaluated once a minute (10 s for 10/30 s periods); BERTH_ALARM_EVALUATION_SECONDS overrides.
-    manager.add('cloudwatch-alarms', createAlarmEngine(store, metrics, { log, onAlarmAction: autoScaling.onAlarmAction }));
+    // Alarms are evaluated once a minute (10 s for 10/30 s periods), scaled by --time-scale; BERTH_ALARM_EVALUATION_SECONDS overrides.
+    manager.add('cloudwatch-alarms', createAlarmEngine(store, metrics, { log, timeScale: opts.timeScale, onAlarmAction: autoScaling.onAlarmAction }));
     manager.add('cloudwatch-producers', producers);
     manager.add('application-autoscaling-schedules', autoScaling.schedules);
     manager.add('application-autoscaling-alarms', autoScaling.repeater);
@@ -176,7 +177,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
     if (scheduler) manager.add('service-scheduler', scheduler);
     if (lbTargets) manager.add('lb-targets', lbTargets);
     manager.add('codedeploy-deployments', deployments);
-    if (drivers) manager.add('task-stats', new StatsSampler({ store, drivers, log }));
+    if (drivers) manager.add('task-stats', new StatsSampler({ store, drivers, log }, { metricsIntervalSeconds: producers.intervalSeconds }));
     const abort = new AbortController();
     const done = manager.start(abort.signal).finally(async () => {
       store.close();

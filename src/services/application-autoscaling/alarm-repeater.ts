@@ -3,8 +3,10 @@
  * hook fires on the state change only): each pass (a Runnable, once a minute) runs every policy
  * whose alarm has been in ALARM for at least half a pass, so a target tracking policy keeps scaling in
  * gradually, and out again after its cooldown, while the load stays where it is. Cooldowns and the
- * bounds decide whether anything changes.
+ * bounds decide whether anything changes. At `--time-scale N` the minute is scaledSeconds(60, N)
+ * real seconds.
  */
+import { scaledSeconds } from '../../config/time-scale.js';
 import { every } from '../../reconcile/index.js';
 import type { AutoScalingDeps } from './deps.js';
 import { runPolicy, type PolicyRun } from './execute.js';
@@ -13,7 +15,7 @@ import { runPolicy, type PolicyRun } from './execute.js';
 export const REPEAT_MS = 60_000;
 
 /** One pass; answers what each re-invocation did. */
-export function repeatAlarmedPolicies(deps: AutoScalingDeps, intervalMs = REPEAT_MS): PolicyRun[] {
+export function repeatAlarmedPolicies(deps: AutoScalingDeps, intervalMs = repeatIntervalMs(deps)): PolicyRun[] {
   const alarms = deps.alarms;
   if (!alarms) return [];
   const now = deps.now().getTime();
@@ -35,7 +37,12 @@ export function repeatAlarmedPolicies(deps: AutoScalingDeps, intervalMs = REPEAT
   return runs;
 }
 
+/** The repeater's interval at the deps' time scale: a minute, scaled. */
+export function repeatIntervalMs(deps: Pick<AutoScalingDeps, 'timeScale'>): number {
+  return scaledSeconds(REPEAT_MS / 1000, deps.timeScale ?? 1) * 1000;
+}
+
 /** The Runnable `berth up` runs (`application-autoscaling-alarms`). */
-export function alarmRepeater(deps: AutoScalingDeps, intervalMs = REPEAT_MS) {
+export function alarmRepeater(deps: AutoScalingDeps, intervalMs = repeatIntervalMs(deps)) {
   return { start: (signal: AbortSignal) => every(intervalMs, signal, () => repeatAlarmedPolicies(deps, intervalMs)) };
 }

@@ -368,4 +368,25 @@ describe('Application Auto Scaling: alarms that stay in ALARM', () => {
     assert.deepEqual(h.aas.repeatAlarmedPolicies(), [], 'an alarm back in OK invokes nothing');
     assert.equal(await h.desired(), 3);
   });
+
+  it('at --time-scale 60 a minute is a second: cooldowns (120 s -> 2 s) and the repeat count scaled seconds', async () => {
+    const h = await harness({ timeScale: 60 });
+    await h.call('RegisterScalableTarget', register());
+    await h.ecs('UpdateService', { cluster: 'main', service: 'web', desiredCount: 6 });
+    const { Alarms } = await h.call('PutScalingPolicy', cpuPolicy({ TargetTrackingScalingPolicyConfiguration: { TargetValue: 60, ScaleInCooldown: 120, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' } } }));
+    const low = Alarms[1].AlarmName;
+    // The alarm keeps its configured one-minute period.
+    assert.equal((await h.cw('DescribeAlarms', { AlarmNames: [low] })).MetricAlarms[0].Period, 60);
+    await h.cw('SetAlarmState', { AlarmName: low, StateValue: 'ALARM', StateReason: 'test', StateReasonData: JSON.stringify({ recentDatapoints: [5] }) });
+    for (let i = 0; i < 100 && (await h.desired()) === 6; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await h.desired(), 5);
+    h.advance(1);
+    assert.equal(h.aas.repeatAlarmedPolicies()[0].skipped, 'the scale-in cooldown is in effect', '1 s < 2 s');
+    h.advance(1);
+    h.aas.repeatAlarmedPolicies();
+    assert.equal(await h.desired(), 4, 'a scaled cooldown of 2 s has passed');
+    h.advance(2);
+    h.aas.repeatAlarmedPolicies();
+    assert.equal(await h.desired(), 3);
+  });
 });

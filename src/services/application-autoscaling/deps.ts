@@ -102,5 +102,7 @@ export interface AutoScalingDeps {
   elbv2: Elbv2LabelDoor;
   alarms?: AlarmsDoor;
   metrics?: MetricsDoor;
+  /** Berth's --time-scale: cooldowns and the alarm repeater's minute last 1/N as long. Default 1. */
+  timeScale?: number;
   log(line: string): void;
 }

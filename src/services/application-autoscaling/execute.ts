@@ -2,8 +2,10 @@
  * Running a scaling policy when one of its alarms changes state (CloudWatch's alarm-action hook):
  * reads the alarm's metric value, asks scaler.ts for the new desired count and applies it through
  * ECS with its activity, in one transaction. Answers one outcome per action ARN for the alarm's
- * history.
+ * history. At `--time-scale N` (deps.timeScale) cooldowns and the fallback read of the alarm's
+ * metric use scaled seconds (config/time-scale.ts), as the alarm engine evaluates.
  */
+import { scaledSeconds } from '../../config/time-scale.js';
 import type { AlarmView, AutoScalingDeps } from './deps.js';
 import { notScaled, scaleTo } from './activities.js';
 import { isScalingPolicyArn } from './arns.js';
@@ -58,7 +60,8 @@ function reasonDatapoints(alarm: AlarmView | undefined): number[] {
 function datapoints(deps: AutoScalingDeps, alarm: AlarmView | undefined): number[] {
   const recorded = reasonDatapoints(alarm);
   if (recorded.length || !alarm || !deps.metrics || !alarm.Namespace || !alarm.MetricName || !alarm.Period) return recorded;
-  const period = alarm.Period;
+  // The periods the alarm engine evaluated: the configured Period, scaled.
+  const period = scaledSeconds(alarm.Period, deps.timeScale ?? 1);
   const end = Math.floor(deps.now().getTime() / (period * 1000)) * period * 1000;
   const start = end - period * 1000 * (alarm.EvaluationPeriods ?? 1);
   try {
@@ -106,6 +109,7 @@ export function runPolicy(deps: AutoScalingDeps, policyArn: string, alarmName: s
       now: deps.now().getTime(),
       history: scalingHistory(deps, target),
       suspended: target.SuspendedState,
+      timeScale: deps.timeScale ?? 1,
     };
     const decision =
       policy.PolicyType === 'TargetTrackingScaling'

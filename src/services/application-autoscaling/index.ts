@@ -39,6 +39,8 @@ export interface ApplicationAutoScalingOptions {
   /** Replaces the ECS door (defaults to ECS's tables in `store`). */
   ecs?: EcsScalingDoor;
   elbv2?: Elbv2LabelDoor;
+  /** Berth's --time-scale: cooldowns and the alarm repeater's minute last 1/N as long (scheduled actions keep the wall clock). Default 1. */
+  timeScale?: number;
   log?: (line: string) => void;
 }
 
@@ -75,6 +77,7 @@ export function createApplicationAutoScaling(opts: ApplicationAutoScalingOptions
     elbv2: opts.elbv2 ?? storeElbv2Door(opts.store),
     alarms: opts.alarms,
     metrics: opts.metrics,
+    timeScale: opts.timeScale ?? 1,
     log: opts.log ?? (() => {}),
   };
   const hook = alarmActionHook(deps);

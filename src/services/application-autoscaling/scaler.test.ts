@@ -134,3 +134,27 @@ describe('scaler: step scaling', () => {
     assert.deepEqual(decide(step({ ...scaleIn, history: { lastScaleOut: { ...lastScaleOut, at: ago(121) } } })), scale(3, 'in'));
   });
 });
+
+describe('scaler: cooldowns at --time-scale', () => {
+  it('a cooldown of C seconds lasts round(C / N) real seconds (at least one); 0 stays 0; unchanged at 1', () => {
+    // Default scale-in cooldown 300 s: 5 s at 60.
+    const lastScaleIn = (s: number) => ({ lastScaleIn: { at: ago(s), from: 5, to: 4 } });
+    const low = (history: object, timeScale: number, cfg: Partial<TargetTrackingConfig> = {}) => decide(tt({ alarm: 'low', current: 4, metric: 10, history, timeScale, cfg }));
+    assert.equal(low(lastScaleIn(4), 60).kind, 'skip');
+    assert.deepEqual(low(lastScaleIn(6), 60), scale(3, 'in'));
+    assert.equal(low(lastScaleIn(6), 1).kind, 'skip', 'at 1, 6 s is well inside 300 s');
+    assert.equal(low(lastScaleIn(299), 1).kind, 'skip');
+    assert.deepEqual(low(lastScaleIn(300), 1), scale(3, 'in'));
+    // 30 s at 60 rounds to 0.5 -> at least 1 s; a cooldown of 0 is none at all.
+    assert.equal(low({ lastScaleIn: { at: NOW - 500, from: 5, to: 4 } }, 60, { ScaleInCooldown: 30 }).kind, 'skip');
+    assert.deepEqual(low({ lastScaleIn: { at: NOW, from: 5, to: 4 } }, 60, { ScaleInCooldown: 0 }), scale(3, 'in'));
+    // Scale-out: inside the scaled cooldown the capacity before the last scale-out is the base.
+    const lastScaleOut = (s: number) => ({ lastScaleOut: { at: ago(s), from: 2, to: 3 } });
+    assert.equal(decide(tt({ current: 3, history: lastScaleOut(4), timeScale: 60 })).kind, 'not-scaled');
+    assert.deepEqual(decide(tt({ current: 3, history: lastScaleOut(6), timeScale: 60 })), scale(5, 'out'));
+    // Step scaling's Cooldown too.
+    const scaleIn = { threshold: 30, metric: 20, current: 4, cfg: { Cooldown: 120, StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: -1 }] } };
+    assert.equal(decide(step({ ...scaleIn, history: { lastScaleOut: { at: ago(1), from: 2, to: 4 } }, timeScale: 60 })).kind, 'skip');
+    assert.deepEqual(decide(step({ ...scaleIn, history: { lastScaleOut: { at: ago(2), from: 2, to: 4 } }, timeScale: 60 })), scale(3, 'in'));
+  });
+});

@@ -2,8 +2,10 @@
  * The scaler's arithmetic, pure: given a policy, which of its alarms went to ALARM, the metric
  * value, the current desired count, the target's bounds and what recent activities did, it
  * decides the new desired count as Application Auto Scaling does (README.md says how, rule by
- * rule). execute.ts applies the decision and records the activity.
+ * rule). execute.ts applies the decision and records the activity. At `--time-scale N` (the
+ * input's `timeScale`) a cooldown of C seconds lasts scaledCooldownSeconds(C, N) real seconds.
  */
+import { scaledCooldownSeconds } from '../../config/time-scale.js';
 import type { StepScalingConfig, SuspendedState, TargetTrackingConfig } from './records.js';
 
 /** AWS's default cooldown for ECS services, target tracking and step scaling alike. */
@@ -28,6 +30,8 @@ interface Common {
   now: number;
   history: ScalingHistory;
   suspended: SuspendedState;
+  /** Berth's --time-scale: cooldowns last 1/N as long. Default 1. */
+  timeScale?: number;
 }
 
 export type ScalerInput =
@@ -48,7 +52,8 @@ export type ScalerDecision =
 const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, n));
 // Products like 3 × 0.7 / 0.7 land a hair above an integer; ceil must not count that hair as a task.
 const ceilish = (x: number) => Math.ceil(x - 1e-9);
-const within = (since: { at: number } | undefined, seconds: number, now: number) => since !== undefined && now - since.at < seconds * 1000;
+/** Whether `since` is less than a cooldown of `seconds` (scaled by `timeScale`) before `now`. */
+const within = (since: { at: number } | undefined, seconds: number, now: number, timeScale = 1) => since !== undefined && now - since.at < scaledCooldownSeconds(seconds, timeScale) * 1000;
 
 /** Decides one scaling step. */
 export function decide(input: ScalerInput): ScalerDecision {
@@ -71,7 +76,7 @@ function decideTargetTracking(input: Common & { config: TargetTrackingConfig; al
     if (input.suspended.DynamicScalingOutSuspended) return { kind: 'skip', why: 'dynamic scale-out is suspended' };
     // Inside the scale-out cooldown the metric still reflects the capacity before the last
     // scale-out, so that capacity is the base: only what goes beyond it is added now.
-    const cooling = within(history.lastScaleOut, config.ScaleOutCooldown ?? DEFAULT_ECS_COOLDOWN_SECONDS, now);
+    const cooling = within(history.lastScaleOut, config.ScaleOutCooldown ?? DEFAULT_ECS_COOLDOWN_SECONDS, now, input.timeScale);
     const base = cooling ? history.lastScaleOut!.from : current;
     // With no task running there is no per-task metric to divide; one task is the first step.
     const wanted = base === 0 ? 1 : ceilish((base * metric) / target);
@@ -79,7 +84,7 @@ function decideTargetTracking(input: Common & { config: TargetTrackingConfig; al
   }
   if (config.DisableScaleIn) return { kind: 'skip', why: 'the policy disables scale-in' };
   if (input.suspended.DynamicScalingInSuspended) return { kind: 'skip', why: 'dynamic scale-in is suspended' };
-  if (within(history.lastScaleIn, config.ScaleInCooldown ?? DEFAULT_ECS_COOLDOWN_SECONDS, now)) return { kind: 'skip', why: 'the scale-in cooldown is in effect' };
+  if (within(history.lastScaleIn, config.ScaleInCooldown ?? DEFAULT_ECS_COOLDOWN_SECONDS, now, input.timeScale)) return { kind: 'skip', why: 'the scale-in cooldown is in effect' };
   // Gradual: at most a tenth of the tasks (at least one) go per activity, and never so many that
   // the remaining tasks would carry the load above the target.
   const keepsUnderTarget = target > 0 ? ceilish((current * metric) / target) : current;
@@ -127,11 +132,11 @@ function decideStep(input: Common & { config: StepScalingConfig; threshold: numb
     if (input.suspended.DynamicScalingOutSuspended) return { kind: 'skip', why: 'dynamic scale-out is suspended' };
     // During the cooldown the capacity the last scale-out added counts toward this one: the
     // step applies to the capacity before it, and only what goes beyond the current count is added.
-    const cooling = within(history.lastScaleOut, cooldown, now);
+    const cooling = within(history.lastScaleOut, cooldown, now, input.timeScale);
     return settle(input, target(cooling ? history.lastScaleOut!.from : current), 'out');
   }
   if (input.suspended.DynamicScalingInSuspended) return { kind: 'skip', why: 'dynamic scale-in is suspended' };
   const last = [history.lastScaleIn, history.lastScaleOut].filter((x) => x !== undefined).sort((a, b) => b.at - a.at)[0];
-  if (within(last, cooldown, now)) return { kind: 'skip', why: 'the cooldown is in effect' };
+  if (within(last, cooldown, now, input.timeScale)) return { kind: 'skip', why: 'the cooldown is in effect' };
   return settle(input, target(current), 'in');
 }

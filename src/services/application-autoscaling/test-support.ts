@@ -34,14 +34,15 @@ export interface Harness {
   wakes(): number;
 }
 
-export async function harness(): Promise<Harness> {
+/** `timeScale`: Berth's --time-scale for Application Auto Scaling (cooldowns, the repeater's minute). */
+export async function harness(options: { timeScale?: number } = {}): Promise<Harness> {
   const store = Store.openFile(':memory:');
   let clock = Date.parse('2026-11-30T00:00:00Z');
   const now = () => new Date(clock);
   const elbv2 = createElbv2({ store, scope: TEST_SCOPE });
   const ecs = createEcsService({ store, scope: TEST_SCOPE, now, targetGroups: (arn) => elbv2.ecsTargets.targetGroup(arn) });
   let wakes = 0;
-  const aas = createApplicationAutoScaling({ store, scope: TEST_SCOPE, now, onServiceChange: () => wakes++ });
+  const aas = createApplicationAutoScaling({ store, scope: TEST_SCOPE, now, onServiceChange: () => wakes++, timeScale: options.timeScale });
   const cloudwatch: ServiceDefinition = createCloudWatchService({ store, now: () => clock, onAlarmAction: (a, s, arns) => aas.onAlarmAction(a, s, arns) });
   aas.bindAlarms(cloudWatchAlarmsDoor(cloudwatch, TEST_SCOPE));
   const call = (op: string, input: object) => callOperation(store, aas.service, ctx, op, input);

@@ -6,7 +6,14 @@
  * `runAlarmActions`). A new or updated alarm is due at once (within the loop's 1-second tick).
  * `BERTH_ALARM_EVALUATION_SECONDS` (or the `evaluationSeconds` option) evaluates every alarm at
  * that interval instead, for tests and demos; the periods and data are unchanged.
+ *
+ * At `--time-scale N` (the `timeScale` option) an alarm's Period P is evaluated over periods of
+ * scaledSeconds(P, N) real seconds (config/time-scale.ts; metric-math queries' periods too), on
+ * CloudWatch's cadence scaled the same way (a minute -> scaledSeconds(60, N), 10 s ->
+ * scaledSeconds(10, N)); EvaluationPeriods, DatapointsToAlarm and missing-data rules are
+ * unchanged and DescribeAlarms keeps the configured Period. At N = 1 nothing changes.
  */
+import { scaledSeconds } from '../../config/time-scale.js';
 import { pause } from '../../reconcile/index.js';
 import { evaluateAlarm, evaluationRange, type Datapoint, type EvaluationConfig, type Evaluation, type ComparisonOperator, type TreatMissingData } from './alarm-evaluate.js';
 import { AlarmStore, runAlarmActions, type AlarmActionHook, type AlarmRecord } from './alarm-store.js';
@@ -19,6 +26,8 @@ import { parseStat } from './stats.js';
 export interface AlarmEngineOptions {
   /** Evaluate every alarm this often (seconds) instead of CloudWatch's cadence. Default: `BERTH_ALARM_EVALUATION_SECONDS`, else CloudWatch's. */
   evaluationSeconds?: number;
+  /** Berth's --time-scale: periods and the cadence last 1/N as long (see the module comment). Default 1. */
+  timeScale?: number;
   /** Run on state changes of alarms with actions enabled. Default: none (actions are recorded as not executed). */
   onAlarmAction?: AlarmActionHook;
   log?: (line: string) => void;
@@ -37,6 +46,7 @@ export function evaluationSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): 
 export class AlarmEngine {
   private readonly alarms: AlarmStore;
   private readonly evaluationMs?: number;
+  private readonly timeScale: number;
   private readonly log: (line: string) => void;
   private readonly getMetricData: (input: unknown) => unknown;
 
@@ -48,15 +58,23 @@ export class AlarmEngine {
     const seconds = options.evaluationSeconds ?? evaluationSecondsFromEnv();
     if (seconds !== undefined && !(seconds > 0)) throw new RangeError(`evaluationSeconds must be positive; got ${seconds}.`);
     this.evaluationMs = seconds === undefined ? undefined : seconds * 1000;
+    this.timeScale = options.timeScale ?? 1;
+    if (!(this.timeScale >= 1)) throw new RangeError(`timeScale must be at least 1; got ${options.timeScale}.`);
     this.log = options.log ?? ((l) => process.stderr.write(l + '\n'));
-    this.getMetricData = getMetricDataOperations(deps).GetMetricData as (input: unknown) => unknown;
+    // Scaled periods need not be ones the API allows (a Period 60 alarm at N = 9 reads 7 s periods).
+    this.getMetricData = getMetricDataOperations(deps, { periodRules: false }).GetMetricData as (input: unknown) => unknown;
   }
 
-  /** When an alarm evaluated at `now` is next due: the next boundary of its cadence. */
+  /** When an alarm evaluated at `now` is next due: the next boundary of its (scaled) cadence. */
   private nextDue(a: AlarmRecord, now: number): number {
     const period = this.periodOf(a);
-    const cadence = this.evaluationMs ?? (period < 60 ? 10_000 : 60_000);
+    const cadence = this.evaluationMs ?? scaledSeconds(period < 60 ? 10 : 60, this.timeScale) * 1000;
     return Math.floor(now / cadence) * cadence + cadence;
+  }
+
+  /** The real seconds one of the alarm's periods lasts at the time scale. */
+  evaluationPeriodSeconds(a: AlarmRecord): number {
+    return scaledSeconds(this.periodOf(a), this.timeScale);
   }
 
   private periodOf(a: AlarmRecord): number {
@@ -70,7 +88,7 @@ export class AlarmEngine {
   /** The evaluation range's datapoints for `a` at `now`. */
   datapoints(a: AlarmRecord, now: number): Datapoint[] {
     const c = a.config;
-    const period = this.periodOf(a);
+    const period = this.evaluationPeriodSeconds(a);
     const starts = evaluationRange(period, c.EvaluationPeriods, now);
     const start = starts[0];
     const end = starts[starts.length - 1] + period * 1000;
@@ -84,7 +102,9 @@ export class AlarmEngine {
       const n = this.deps.metrics.statSeries(series, { kind: 'simple', name: 'SampleCount' }, period, start, end);
       n.timestamps.forEach((t, i) => counts.set(t, n.values[i]));
     } else {
-      const out = this.getMetricData({ MetricDataQueries: c.Metrics, StartTime: new Date(start), EndTime: new Date(end), ScanBy: 'TimestampAscending' }) as { MetricDataResults: { Timestamps: Date[]; Values: number[] }[] };
+      const scale = (p: number) => scaledSeconds(p, this.timeScale);
+      const queries = c.Metrics!.map((q) => ({ ...q, ...(q.Period !== undefined ? { Period: scale(q.Period) } : {}), ...(q.MetricStat ? { MetricStat: { ...q.MetricStat, Period: scale(q.MetricStat.Period) } } : {}) }));
+      const out = this.getMetricData({ MetricDataQueries: queries, StartTime: new Date(start), EndTime: new Date(end), ScanBy: 'TimestampAscending' }) as { MetricDataResults: { Timestamps: Date[]; Values: number[] }[] };
       const r = out.MetricDataResults[0];
       r.Timestamps.forEach((t, i) => values.set(t.getTime(), r.Values[i]));
     }

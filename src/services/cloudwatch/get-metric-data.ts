@@ -3,6 +3,10 @@
  * ScanBy order, paged by MaxDatapoints (default 100,800) across all returned results. The
  * NextToken is the number of datapoints already returned; every page recomputes the results, so
  * data arriving between pages may shift them (as with CloudWatch, page within seconds).
+ *
+ * The alarm engine evaluates metric-math alarms through the same code with CloudWatch's period
+ * rules off (`periodRules: false`): at `--time-scale N` its periods are scaled (a Period 60 alarm
+ * reads 1 s periods at N = 60, 7 s ones at N = 9), which the API itself keeps refusing.
  */
 import type { Operation } from '../../api/index.js';
 import type { CloudWatchDeps } from './deps.js';
@@ -50,8 +54,8 @@ function decodeToken(token: string): number {
   throw invalidNextToken();
 }
 
-/** Checks each query's shape; returns the parsed statistic and expression trees by id. */
-function checkQueries(queries: WireQuery[]) {
+/** Checks each query's shape (periods too, unless `periodRules` is false); returns the parsed statistic and expression trees by id. */
+function checkQueries(queries: WireQuery[], periodRules: boolean) {
   if (queries.length === 0) throw missingParameter('The parameter MetricDataQueries is required.');
   if (queries.length > MAX_QUERIES) throw invalidParameterValue(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`);
   const ids = new Set<string>();
@@ -62,12 +66,12 @@ function checkQueries(queries: WireQuery[]) {
     ids.add(q.Id);
     if (q.MetricStat && q.Expression !== undefined) throw invalidParameterCombination(`The parameters ${p}.MetricStat and ${p}.Expression are mutually exclusive and you have specified both.`);
     if (!q.MetricStat && q.Expression === undefined) throw missingParameter(`The parameter ${p}.MetricStat or ${p}.Expression is required.`);
-    if (q.Period !== undefined) checkPeriod(q.Period, `${p}.Period`);
+    if (q.Period !== undefined && periodRules) checkPeriod(q.Period, `${p}.Period`);
     if (q.MetricStat) {
       const m = q.MetricStat;
       if (!m.Metric.Namespace) throw missingParameter(`The parameter ${p}.MetricStat.Metric.Namespace is required.`);
       if (!m.Metric.MetricName) throw missingParameter(`The parameter ${p}.MetricStat.Metric.MetricName is required.`);
-      checkPeriod(m.Period, `${p}.MetricStat.Period`);
+      if (periodRules) checkPeriod(m.Period, `${p}.MetricStat.Period`);
       const stat = parseStat(m.Stat);
       if (!stat) throw invalidParameterValue(`The value ${m.Stat} for parameter ${p}.MetricStat.Stat is invalid: use SampleCount, Average, Sum, Minimum, Maximum or a percentile pNN.NN.`);
       return { q, stat, expr: undefined };
@@ -81,15 +85,19 @@ function checkQueries(queries: WireQuery[]) {
   });
 }
 
-/** The GetMetricData operation. */
-export function getMetricDataOperations(deps: CloudWatchDeps): Record<string, Operation> {
+/**
+ * The GetMetricData operation. `periodRules: false` (the alarm engine's scaled evaluations only)
+ * takes any whole-second period and does not round StartTime down.
+ */
+export function getMetricDataOperations(deps: CloudWatchDeps, options: { periodRules?: boolean } = {}): Record<string, Operation> {
+  const periodRules = options.periodRules ?? true;
   return {
     GetMetricData(input: Input) {
       const now = deps.now();
-      const checked = checkQueries(input.MetricDataQueries);
+      const checked = checkQueries(input.MetricDataQueries, periodRules);
       const endMs = input.EndTime.getTime();
       checkRange(input.StartTime.getTime(), endMs);
-      const startMs = roundStart(input.StartTime.getTime(), now);
+      const startMs = periodRules ? roundStart(input.StartTime.getTime(), now) : input.StartTime.getTime();
       if (input.MaxDatapoints !== undefined && !(input.MaxDatapoints > 0)) throw invalidParameterValue(`The value ${input.MaxDatapoints} for parameter MaxDatapoints is invalid: it must be greater than 0.`);
       const maxDatapoints = input.MaxDatapoints ?? DEFAULT_MAX_DATAPOINTS;
       const offset = input.NextToken === undefined ? 0 : decodeToken(input.NextToken);

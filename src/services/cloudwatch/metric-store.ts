@@ -139,12 +139,13 @@ export function writeResolution(storageResolution: number | undefined, timestamp
 /**
  * The resolution a read with `periodSeconds` starting at `startMs` uses: 1 s for periods under a
  * minute; otherwise the finest resolution that divides the period and still keeps `startMs`
- * (the coarsest dividing one when none does).
+ * (the coarsest dividing one when none does). A period no coarser resolution divides (75 s: only
+ * the alarm engine's scaled periods, the API refuses it) reads 1 s buckets while they are kept.
  */
 export function readResolution(periodSeconds: number, startMs: number, now: number): number {
   if (periodSeconds < 60) return 1;
   const dividing = RESOLUTIONS.filter((r) => r.seconds >= 60 && periodSeconds % r.seconds === 0);
-  if (dividing.length === 0) return 60;
+  if (dividing.length === 0) return startMs >= now - RESOLUTIONS[0].retentionMs ? 1 : 60;
   return (dividing.find((r) => startMs >= now - r.retentionMs) ?? dividing[dividing.length - 1]).seconds;
 }
 

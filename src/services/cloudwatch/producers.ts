@@ -7,9 +7,11 @@
  * - AWS/ApplicationELB request counts, response codes, TargetResponseTime, RequestCountPerTarget,
  *   HealthyHostCount and UnHealthyHostCount from the data plane (alb-metrics.ts).
  *
- * Every interval (60 s, as AWS publishes; `BERTH_METRICS_INTERVAL_SECONDS` shortens it for
- * tests) the figures of the interval that has just ended are put into the metric store,
- * timestamped with the interval's start (aligned: with 60 s, to the minute). Target health is
+ * Every interval (60 s, as AWS publishes; at `--time-scale N` a scaled minute, 60 / N real
+ * seconds; `BERTH_METRICS_INTERVAL_SECONDS` overrides both) the figures of the interval that has
+ * just ended are put into the metric store, timestamped with the interval's start (aligned: with
+ * 60 s, to the minute). An interval under 60 s is written at storage resolution 1, so a period of
+ * the interval's length can read it (60 s buckets would merge a minute of them). Target health is
  * sampled every 10 s (or every interval when shorter). The same figures, latest values and
  * monotonic counters, are rendered for `GET /metrics` by {@link MetricProducers.prometheus}.
  *
@@ -19,6 +21,7 @@
  * balancer's counters start from zero with the new engine, so nothing is owed for it.
  */
 import { OptionsError } from '../../config/index.js';
+import { scaledSeconds } from '../../config/time-scale.js';
 import type { LbSnapshot, LoadBalancerEngine, TargetGroupCounters } from '../../lb/config.js';
 import { addCounters } from '../../lb/counters.js';
 import type { Migration, Store } from '../../state/index.js';
@@ -35,8 +38,10 @@ export interface MetricProducersOptions {
   engine?: Pick<LoadBalancerEngine, 'counters' | 'targetHealth'>;
   /** The load balancers and target groups the data plane serves (berth: the ELBv2 snapshot). */
   loadBalancers?: () => LbSnapshot;
-  /** Seconds per published interval, 1..3600. Default `BERTH_METRICS_INTERVAL_SECONDS`, else 60. */
+  /** Seconds per published interval, 1..3600. Default `BERTH_METRICS_INTERVAL_SECONDS`, else a minute at `timeScale`. */
   intervalSeconds?: number;
+  /** Berth's --time-scale: the default interval is a scaled minute, 60 / N real seconds. Default 1. */
+  timeScale?: number;
   /** Seconds between target health samples. Default 10, or the interval when shorter. */
   healthSampleSeconds?: number;
   /** Epoch milliseconds. Default Date.now. */
@@ -44,10 +49,13 @@ export interface MetricProducersOptions {
   log?: (line: string) => void;
 }
 
-/** Resolves the interval: the option, else `BERTH_METRICS_INTERVAL_SECONDS`, else 60; throws an OptionsError naming a bad value. */
-export function metricsIntervalSeconds(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+/**
+ * Resolves the interval: the option, else `BERTH_METRICS_INTERVAL_SECONDS`, else a minute at
+ * `timeScale` (60 at 1); throws an OptionsError naming a bad value.
+ */
+export function metricsIntervalSeconds(option: number | undefined, env: NodeJS.ProcessEnv = process.env, timeScale = 1): number {
   const raw = env.BERTH_METRICS_INTERVAL_SECONDS;
-  const v = option ?? (raw === undefined || raw === '' ? 60 : Number(raw));
+  const v = option ?? (raw === undefined || raw === '' ? scaledSeconds(60, timeScale) : Number(raw));
   if (!Number.isInteger(v) || v < 1 || v > 3600) {
     throw new OptionsError(`BERTH_METRICS_INTERVAL_SECONDS must be a whole number of seconds from 1 to 3600; got '${option ?? raw}'.`);
   }
@@ -79,6 +87,8 @@ interface GroupState {
 /** Produces AWS/ECS and AWS/ApplicationELB metrics into the metric store; a Runnable. */
 export class MetricProducers {
   private readonly intervalMs: number;
+  /** 1 when the interval is under a minute (high resolution), else undefined (60 s buckets). */
+  private readonly storageResolution: 1 | undefined;
   private readonly healthMs: number;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
@@ -92,11 +102,17 @@ export class MetricProducers {
   private readonly lastEcs = new Map<string, { u: EcsUtilization; at: number }>();
 
   constructor(private readonly opts: MetricProducersOptions) {
-    this.intervalMs = metricsIntervalSeconds(opts.intervalSeconds) * 1000;
+    this.intervalMs = metricsIntervalSeconds(opts.intervalSeconds, process.env, opts.timeScale ?? 1) * 1000;
+    this.storageResolution = this.intervalMs < 60_000 ? 1 : undefined;
     this.healthMs = Math.min(this.intervalMs, (opts.healthSampleSeconds ?? 10) * 1000);
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
     opts.store.migrate('cloudwatch-producers', producerMigrations);
+  }
+
+  /** Seconds per published interval (the stats sampler samples at least once per interval). */
+  get intervalSeconds(): number {
+    return this.intervalMs / 1000;
   }
 
   /** The end of the last interval published (epoch ms), kept across restarts. */
@@ -213,9 +229,11 @@ export class MetricProducers {
     for (const u of utilization) this.lastEcs.set(JSON.stringify([u.clusterName, u.serviceName]), { u, at: startMs });
     for (const [k, v] of this.lastEcs) if (v.at <= startMs - STALE_INTERVALS * this.intervalMs) this.lastEcs.delete(k);
     const alb = options.loadBalancers === false ? [] : this.albInterval(startMs);
+    // Under a minute per interval, 60 s buckets would merge several intervals: keep them apart.
+    const resolved = <T extends object>(ds: T[]) => (this.storageResolution ? ds.map((d) => ({ ...d, storageResolution: this.storageResolution })) : ds);
     store.transaction(() => {
-      metrics.write('AWS/ECS', ecsDatums(utilization, startMs));
-      metrics.write('AWS/ApplicationELB', alb);
+      metrics.write('AWS/ECS', resolved(ecsDatums(utilization, startMs)));
+      metrics.write('AWS/ApplicationELB', resolved(alb));
       store.prepare(`INSERT INTO cw_producer_state (name, value) VALUES ('published_until', ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)`).run(endMs);
     });
   }
