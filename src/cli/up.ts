@@ -8,8 +8,11 @@ Starts Berth: one HTTP endpoint for every AWS service Berth serves, signed with 
 The first start makes an account id and a root access key pair and keeps them in the data dir.
 
 ${COMMON_FLAGS}
-  --time-scale N     Deployment minutes pass N times faster (CodeDeploy traffic intervals, waits,
-                     hook timeouts), for tests and demos: 60 makes a minute a second
+  --time-scale N     Minutes of Berth's own machinery pass N times faster, for tests and demos
+                     (60 makes a minute a second): CodeDeploy traffic intervals, waits and hook
+                     timeouts; CloudWatch's published metric interval, alarm periods and
+                     evaluation cadence; Auto Scaling cooldowns and policy re-invocation.
+                     Timestamps stay real; scheduled actions keep the wall clock
                      (default 1: real minutes; env BERTH_TIME_SCALE).`;
 
 /** Runs `berth up`. */
