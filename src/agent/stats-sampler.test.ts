@@ -7,7 +7,7 @@ import path from 'node:path';
 import { OptionsError } from '../config/index.js';
 import { compileRuntimeOptions, PortAllocator, ProcessDriver, type Driver, type ResourceUsage, type TaskHandle } from '../runtime/index.js';
 import { Store } from '../state/index.js';
-import { compileStatsSamplerOptions, migrateTaskStats, readTaskStats, recordTaskStats, sampleContainers, STATS_CONCURRENCY, taskSample, type TaskStatsSample } from './stats-sampler.js';
+import { compileStatsSamplerOptions, migrateTaskStats, nextSampleDelay, readTaskStats, recordTaskStats, sampleContainers, STATS_CONCURRENCY, taskSample, type TaskStatsSample } from './stats-sampler.js';
 
 const CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/prod';
 const at = new Date('2024-01-02T12:00:00Z');
@@ -93,6 +93,15 @@ describe('stats sampler options', () => {
     assert.equal(compileStatsSamplerOptions({ metricsIntervalSeconds: 5 }, {}).intervalMs, 5_000);
     assert.equal(compileStatsSamplerOptions({ metricsIntervalSeconds: 1 }, {}).intervalMs, 1_000);
     assert.equal(compileStatsSamplerOptions({ metricsIntervalSeconds: 1 }, { BERTH_STATS_INTERVAL: '3' }).intervalMs, 3_000);
+  });
+  it('samples in the middle of each clock-aligned interval, so each producer interval gets its sample however long a round took', () => {
+    const T = Date.UTC(2026, 10, 30, 4, 0, 0);
+    assert.equal(nextSampleDelay(T, 1000), 500);
+    assert.equal(nextSampleDelay(T + 499, 1000), 1);
+    // A round that ended just after the middle waits for the next interval's middle, not a full interval more.
+    assert.equal(nextSampleDelay(T + 530, 1000), 970);
+    assert.equal(nextSampleDelay(T + 500, 1000), 1000);
+    assert.equal(nextSampleDelay(T + 12_000, 10_000), 3_000);
   });
   it('names every bad value at once', () => {
     assert.throws(

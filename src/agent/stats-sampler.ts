@@ -222,6 +222,12 @@ export function compileStatsSamplerOptions(options: StatsSamplerOptions = {}, en
   return { intervalMs: interval * 1000, bounds: { retentionMs: retentionHours * 3_600_000, maxRows } };
 }
 
+/** Milliseconds from `now` to the next middle of an `intervalMs` interval of the clock (never 0). */
+export function nextSampleDelay(now: number, intervalMs: number): number {
+  const wait = Math.floor(now / intervalMs) * intervalMs + intervalMs / 2 - now;
+  return wait > 0 ? wait : wait + intervalMs;
+}
+
 /** Samples every RUNNING task's resource use on an interval; a Runnable. */
 export class StatsSampler {
   private readonly resolved: ResolvedStatsSamplerOptions;
@@ -234,11 +240,16 @@ export class StatsSampler {
     migrateTaskStats(deps.store);
   }
 
-  /** Samples until `signal` aborts. */
+  /**
+   * Samples until `signal` aborts, in the middle of each interval of the wall clock (at 5 s, 15 s,
+   * ... past the minute with 10 s): the producers' intervals are aligned to the clock, so each of
+   * them gets its samples however long a round takes (a fixed pause after each round would drift
+   * and, at one-second intervals, leave some intervals without a sample).
+   */
   async start(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.resolved.intervalMs);
+        const timer = setTimeout(done, nextSampleDelay(Date.now(), this.resolved.intervalMs));
         function done() {
           clearTimeout(timer);
           signal.removeEventListener('abort', done);
