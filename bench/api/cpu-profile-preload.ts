@@ -6,7 +6,9 @@
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 
-const file = process.env.BENCH_CPU_PROF_FILE;
+// A forked child (a load balancer worker) inherits the variable: it writes a file of its own.
+const named = process.env.BENCH_CPU_PROF_FILE;
+const file = named && process.send ? named.replace(/\.cpuprofile$/, `-child-${process.pid}.cpuprofile`) : named;
 if (file) {
   const session = new Session();
   session.connect();

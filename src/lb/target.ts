@@ -12,6 +12,19 @@ import { HealthTracker, parseMatcher } from './target-health.js';
 /** Ends one request or connection in flight (used when a drain's delay runs out). */
 export type Abort = () => void;
 
+/**
+ * One request or connection in flight: a node of its target's doubly linked list. A list, not a
+ * Set: with one add and one delete per request, V8's Set tables made every young-generation
+ * collection copy and promote megabytes (measured: ~10 µs of GC per proxied request, most of
+ * the load balancer's gap to a bare Node proxy); unlinking a node allocates nothing.
+ */
+interface InFlight {
+  abort: Abort;
+  prev: InFlight | undefined;
+  next: InFlight | undefined;
+  ended: boolean;
+}
+
 export class TargetRuntime {
   readonly key: string;
   readonly health = new HealthTracker();
@@ -21,7 +34,8 @@ export class TargetRuntime {
   slowStartSince: number | undefined;
   /** Set once deregistered: the target gets no new requests. */
   draining = false;
-  private readonly inflight = new Set<Abort>();
+  /** The newest request in flight (the list runs to older ones through `next`). */
+  private inflight: InFlight | undefined;
   private pool: Pool | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private checkKey = '';
@@ -61,13 +75,17 @@ export class TargetRuntime {
   /** Tracks a request until `done` is called; `abort` is used if a drain's delay runs out first. */
   begin(abort: Abort): () => void {
     this.outstanding++;
-    this.inflight.add(abort);
-    let ended = false;
+    const node: InFlight = { abort, prev: undefined, next: this.inflight, ended: false };
+    if (this.inflight) this.inflight.prev = node;
+    this.inflight = node;
     return () => {
-      if (ended) return;
-      ended = true;
+      if (node.ended) return;
+      node.ended = true;
       this.outstanding--;
-      this.inflight.delete(abort);
+      if (node.prev) node.prev.next = node.next;
+      else this.inflight = node.next;
+      if (node.next) node.next.prev = node.prev;
+      node.prev = node.next = undefined;
       if (this.draining && this.outstanding === 0) this.finishDrain();
     };
   }
@@ -129,7 +147,7 @@ export class TargetRuntime {
       return;
     }
     this.drainTimer = setTimeout(() => {
-      for (const abort of [...this.inflight]) abort();
+      this.abortInFlight();
       this.finishDrain();
     }, delayMs);
   }
@@ -142,6 +160,13 @@ export class TargetRuntime {
     this.onDrained = undefined;
     this.health.reset();
     this.slowStartSince = undefined;
+  }
+
+  /** Ends every request in flight (each abort unlinks its own node, so the list is copied first). */
+  private abortInFlight(): void {
+    const aborts: Abort[] = [];
+    for (let n = this.inflight; n; n = n.next) aborts.push(n.abort);
+    for (const abort of aborts) abort();
   }
 
   private finishDrain(): void {
@@ -179,7 +204,7 @@ export class TargetRuntime {
     this.pool = undefined;
     if (!pool) return;
     if (force) {
-      for (const abort of [...this.inflight]) abort();
+      this.abortInFlight();
       await pool.destroy().catch(() => {});
     } else {
       await pool.close().catch(() => {});
