@@ -56,6 +56,24 @@ describe('metric store: buckets and resolutions', () => {
     assert.deepEqual(metrics.query(q).values, [3]);
   });
 
+  it('keeps series apart in one write of 1,000 datums over ten series, and finds them again in the next write', () => {
+    const { store, clock, metrics, count } = harness();
+    const seconds = (from: number) => Array.from({ length: 100 }, (_, i) => from + i);
+    // Time-major, as producers publish: every series within each second.
+    const datums = (secs: number[]) =>
+      secs.flatMap((t) => Array.from({ length: 10 }, (_, s) => ({ metricName: 'Latency', dimensions: [{ name: 'Series', value: String(s) }], timestamp: T0 + t * 1000, value: s * 1000 + t, storageResolution: 1 })));
+    clock.now = T0 + 100_000;
+    metrics.write('Bench', datums(seconds(0)));
+    clock.now = T0 + 200_000;
+    metrics.write('Bench', datums(seconds(100)));
+    assert.equal(count('cw_series'), 10);
+    assert.deepEqual(store.prepare('SELECT DISTINCT last_put FROM cw_series').pluck().all(), [T0 + 200_000]);
+    for (const s of [0, 7]) {
+      const got = metrics.query({ namespace: 'Bench', metricName: 'Latency', dimensions: [{ name: 'Series', value: String(s) }], stat: 'Sum', periodSeconds: 1, start: T0, end: T0 + 200_000 });
+      assert.deepEqual(got.values, [...seconds(0), ...seconds(100)].map((t) => s * 1000 + t));
+    }
+  });
+
   it('stores statistic sets and values with counts; percentiles only where CloudWatch gives them', () => {
     const { metrics } = harness();
     metrics.write('App', [

@@ -234,7 +234,8 @@ export class MetricStore {
     const now = this.now();
     try {
       this.store.transaction(() => {
-        for (const q of batch) this.writeCell({ namespace: q.namespace, metricName: q.datum.metricName, dimensions: q.dimensions, unit: q.unit }, q.res, q.ts, q.cell, now);
+        const ids = new Map<string, number>();
+        for (const q of batch) this.writeCell({ namespace: q.namespace, metricName: q.datum.metricName, dimensions: q.dimensions, unit: q.unit }, q.res, q.ts, q.cell, now, ids);
       });
     } catch (err) {
       this.dropped += batch.length;
@@ -259,21 +260,32 @@ export class MetricStore {
       if (had) mergeCell(had.cell, cell);
       else cells.set(k, { key, res, ts, cell });
     }
-    for (const c of cells.values()) this.writeCell(c.key, c.res, c.ts, c.cell, now);
+    const ids = new Map<string, number>();
+    for (const c of cells.values()) this.writeCell(c.key, c.res, c.ts, c.cell, now, ids);
   }
 
-  private seriesId(key: SeriesKey, now: number): number {
-    return this.store
+  /**
+   * The series' id, created when new, its last_put moved to `now`. `ids` remembers it for the rest
+   * of one write: a call of 1,000 datums over a few series then costs one upsert per series, not
+   * one per bucket (the upsert was an eighth of PutMetricData's CPU in bench:metrics).
+   */
+  private seriesId(key: SeriesKey, now: number, ids: Map<string, number>): number {
+    const k = JSON.stringify([key.namespace, key.metricName, key.dimensions, key.unit]);
+    const known = ids.get(k);
+    if (known !== undefined) return known;
+    const id = this.store
       .prepare(
         `INSERT INTO cw_series (namespace, metric_name, dimensions, unit, last_put) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (namespace, metric_name, dimensions, unit) DO UPDATE SET last_put = max(last_put, excluded.last_put) RETURNING id`,
       )
       .pluck()
       .get(key.namespace, key.metricName, key.dimensions, key.unit, now) as number;
+    ids.set(k, id);
+    return id;
   }
 
-  private writeCell(key: SeriesKey, res: number, ts: number, cell: Cell, now: number): void {
-    const id = this.seriesId(key, now);
+  private writeCell(key: SeriesKey, res: number, ts: number, cell: Cell, now: number, ids: Map<string, number>): void {
+    const id = this.seriesId(key, now, ids);
     this.mergeRow('cw_buckets', id, res, ts, cell);
     this.mergeRow('cw_pending', id, res, ts, cell);
   }
