@@ -27,7 +27,7 @@ interface Target extends TargetEndpoint {
 }
 
 async function startBerth(opts: ResolvedMetricsOptions): Promise<{ target: Target; stop: () => Promise<void> }> {
-  const env: NodeJS.ProcessEnv = {};
+  const env: NodeJS.ProcessEnv = { BERTH_SYNC: opts.sync };
   if (opts.cpuProfDir) {
     mkdirSync(opts.cpuProfDir, { recursive: true });
     const preload = pathToFileURL(fileURLToPath(new URL('../api/cpu-profile-preload.js', import.meta.url))).href;
@@ -93,7 +93,7 @@ async function main(): Promise<number> {
 
   const runs: TargetRun[] = [];
   if (opts.targets.includes('berth')) {
-    say('\nBerth (BERTH_SYNC=FULL, the default):');
+    say(`\nBerth (BERTH_SYNC=${opts.sync}${opts.sync === 'FULL' ? ', the default' : ': survives kill -9, not power loss'}):`);
     const b = await startBerth(opts);
     try {
       runs.push(await benchTarget(b.target, w, queries, opts));

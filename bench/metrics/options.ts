@@ -20,6 +20,7 @@ export interface MetricsBenchOptions {
   queries?: string[];
   cpuProfDir?: string;
   timeoutS?: number;
+  sync?: 'FULL' | 'NORMAL';
 }
 
 /** Options with every default applied. */
@@ -37,6 +38,8 @@ export interface ResolvedMetricsOptions {
   queries: string[] | undefined;
   cpuProfDir: string | undefined;
   timeoutS: number;
+  /** Berth's BERTH_SYNC: FULL (the default, an fsync per commit) or NORMAL. */
+  sync: 'FULL' | 'NORMAL';
 }
 
 /** The defaults, and the full size of issue 7 (`--full`). */
@@ -65,6 +68,7 @@ through @aws-sdk/client-cloudwatch, Berth (default durability) against moto_serv
   --targets T       berth,moto | berth | moto                                          (BENCH_TARGETS, berth,moto)
   --queries A,B     only these queries (day-avg-60, day-p99-300, all-series-3600,
                     hour-1s, math-2)                                                   (BENCH_QUERIES)
+  --sync S          Berth's durability: FULL (an fsync per commit, the default) | NORMAL  (BENCH_SYNC, FULL)
   --cpu-prof DIR    write a V8 CPU profile of the Berth process to DIR                  (BENCH_CPU_PROF)
   --timeout S       hard limit for the whole run                                       (BENCH_TIMEOUT, ${DEFAULTS.timeoutS})
 `;
@@ -91,6 +95,8 @@ export function compileMetricsOptions(o: MetricsBenchOptions): ResolvedMetricsOp
   if (!['json', 'query', 'cbor'].includes(protocol)) throw new Error(`--protocol must be json, query or cbor; got ${protocol}`);
   const targets = o.targets ?? ['berth', 'moto'];
   if (targets.length === 0 || targets.some((t) => t !== 'berth' && t !== 'moto')) throw new Error(`--targets must list berth and/or moto; got ${targets.join(',')}`);
+  const sync = (o.sync ?? 'FULL').toUpperCase();
+  if (sync !== 'FULL' && sync !== 'NORMAL') throw new Error(`--sync must be FULL or NORMAL; got ${o.sync}`);
   if (protocol === 'cbor' && targets.includes('moto')) throw new Error('--protocol cbor: moto_server does not speak rpcv2Cbor; add --targets berth (the comparison needs the same wire on both)');
   return {
     series,
@@ -105,6 +111,7 @@ export function compileMetricsOptions(o: MetricsBenchOptions): ResolvedMetricsOp
     queries: o.queries,
     cpuProfDir: o.cpuProfDir,
     timeoutS: o.timeoutS ?? (o.full ? FULL.timeoutS : DEFAULTS.timeoutS),
+    sync: sync as 'FULL' | 'NORMAL',
   };
 }
 
@@ -125,6 +132,7 @@ export function parseMetricsArgs(argv: string[], env: NodeJS.ProcessEnv): Metric
     queries: list(env.BENCH_QUERIES),
     cpuProfDir: env.BENCH_CPU_PROF || undefined,
     timeoutS: num(env.BENCH_TIMEOUT),
+    sync: (env.BENCH_SYNC || undefined) as MetricsBenchOptions['sync'],
   };
   const known = forEachFlag(argv, USAGE, (flag, value) => {
     switch (flag) {
@@ -141,6 +149,7 @@ export function parseMetricsArgs(argv: string[], env: NodeJS.ProcessEnv): Metric
       case '--queries': o.queries = list(value()); break;
       case '--cpu-prof': o.cpuProfDir = value(); break;
       case '--timeout': o.timeoutS = num(value()); break;
+      case '--sync': o.sync = value() as MetricsBenchOptions['sync']; break;
       default:
         return false;
     }

@@ -3,6 +3,7 @@
  * flight, closed loop) and the queries (each GetMetricData shape called one at a time, a warm-up
  * call then repeated calls), with the server's CPU from /proc around each.
  */
+import { readFileSync } from 'node:fs';
 import { type CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { processCpuUs } from '../api/load.js';
 import { percentile } from '../shared/table.js';
@@ -23,9 +24,26 @@ export interface FillResult {
   serverCpuUsPerDatapoint?: number;
   serverCores?: number;
   clientCores: number;
+  /** The server's resident memory once the fill is done (MB), from /proc. */
+  serverRssMb?: number;
 }
 
-const describe = (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`.split('\n')[0].slice(0, 200);
+/** Resident memory of a process in MB, from /proc; undefined elsewhere. */
+export function processRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line for a failed call: the HTTP status (when there was an answer), the error's name and message. */
+function describe(err: unknown): string {
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return `${status ? `HTTP ${status}: ` : ''}${(err as Error).name}: ${(err as Error).message}`.split('\n')[0].slice(0, 200);
+}
 
 /** Puts every datapoint of the window, `batch` per call, `concurrency` calls in flight; `progress` is called every ~5 s. */
 export async function fill(
@@ -85,6 +103,7 @@ export async function fill(
     serverCpuUsPerDatapoint: serverUs !== undefined && done > 0 ? serverUs / done : undefined,
     serverCores: serverUs !== undefined ? serverUs / 1e6 / elapsedS : undefined,
     clientCores: (clientCpu.user + clientCpu.system) / 1e6 / elapsedS,
+    serverRssMb: processRssMb(opts.serverPid),
   };
 }
 

@@ -13,7 +13,7 @@ export interface TargetRun {
 /** The fill table: one row per target. */
 export function fillTable(runs: TargetRun[]): string {
   return table(
-    ['target', 'datapoints', 'calls', 'errors', 'seconds', 'datapoints/s', 'calls/s', 'p50 ms/call', 'p99 ms/call', 'server CPU µs/datapoint', 'server cores', 'client cores'],
+    ['target', 'datapoints', 'calls', 'errors', 'seconds', 'datapoints/s', 'calls/s', 'p50 ms/call', 'p99 ms/call', 'server CPU µs/datapoint', 'server cores', 'client cores', 'server RSS MB'],
     runs
       .filter((r) => r.fill)
       .map(({ target, fill: f }) => [
@@ -29,6 +29,7 @@ export function fillTable(runs: TargetRun[]): string {
         fmt(f!.serverCpuUsPerDatapoint, 1),
         fmt(f!.serverCores, 2),
         fmt(f!.clientCores, 2),
+        fmt(f!.serverRssMb, 0),
       ]),
     1,
   );
@@ -58,17 +59,23 @@ export function queryTable(runs: TargetRun[], queries: BenchQuery[]): string {
   return table(['query', 'target', 'calls', 'errors', 'p50 ms', 'p99 ms', 'server CPU ms/call', 'datapoints', 'expected', 'notes'], rows);
 }
 
-/** Ratios of `base` over `ref`: fill throughput, and each query's latency (both ways round). */
+/**
+ * Ratios of `base` over `ref`: fill throughput (above 1: `base` puts faster), each query's p50 and p99
+ * latency (below 1: `base` answers faster) and the same the other way round, the server CPU per
+ * datapoint or call, and whether both answered the same datapoints with the same values.
+ */
 export function ratioTable(runs: TargetRun[], queries: BenchQuery[], base = 'berth', ref = 'moto'): string {
   const b = runs.find((r) => r.target === base);
   const m = runs.find((r) => r.target === ref);
   if (!b || !m) return '';
   const rows: string[][] = [];
   if (b.fill && m.fill) {
+    const t = b.fill.datapointsPerS / m.fill.datapointsPerS;
     rows.push([
-      'fill (PutMetricData)',
-      `${fmt(b.fill.datapointsPerS, 0)} / ${fmt(m.fill.datapointsPerS, 0)} datapoints/s`,
-      `${fmt(b.fill.datapointsPerS / m.fill.datapointsPerS, 2)}x throughput`,
+      'fill: datapoints/s',
+      `${fmt(b.fill.datapointsPerS, 0)} / ${fmt(m.fill.datapointsPerS, 0)}`,
+      `${fmt(t, 2)}x`,
+      '',
       `${fmt(m.fill.serverCpuUsPerDatapoint! / b.fill.serverCpuUsPerDatapoint!, 1)}x`,
       '',
     ]);
@@ -80,12 +87,13 @@ export function ratioTable(runs: TargetRun[], queries: BenchQuery[], base = 'ber
     const usable = bq.calls > 0 && mq.calls > 0 && mq.errors === 0 && bq.errors === 0;
     const same = bq.datapoints !== undefined && bq.datapoints === mq.datapoints && Math.abs((bq.valueSum ?? 0) - (mq.valueSum ?? 0)) <= 1e-6 * Math.abs(bq.valueSum ?? 1);
     rows.push([
-      q.name,
-      `${fmt(bq.p50Ms, 1)} / ${usable ? fmt(mq.p50Ms, 1) : 'error'} ms p50`,
-      usable ? `${fmt(bq.p50Ms / mq.p50Ms, 3)} (moto ${fmt(mq.p50Ms / bq.p50Ms, 0)}x slower)` : '-',
-      usable && bq.serverCpuMsPerCall && mq.serverCpuMsPerCall ? `${fmt(mq.serverCpuMsPerCall / bq.serverCpuMsPerCall, 0)}x` : '-',
+      `${q.name}: p50 / p99 ms`,
+      usable ? `${fmt(bq.p50Ms, 1)} / ${fmt(mq.p50Ms, 1)}; ${fmt(bq.p99Ms, 1)} / ${fmt(mq.p99Ms, 1)}` : `${fmt(bq.p50Ms, 1)} / ${ref} failed`,
+      usable ? `${fmt(bq.p50Ms / mq.p50Ms, 3)}; ${fmt(bq.p99Ms / mq.p99Ms, 3)}` : '-',
+      usable ? `${fmt(mq.p50Ms / bq.p50Ms, 1)}x` : '-',
+      usable && bq.serverCpuMsPerCall && mq.serverCpuMsPerCall ? `${fmt(mq.serverCpuMsPerCall / bq.serverCpuMsPerCall, 1)}x` : '-',
       same ? 'same datapoints and values' : `DIFFER: ${base} ${bq.datapoints ?? 'error'} datapoints, ${ref} ${mq.datapoints ?? 'error'}`,
     ]);
   }
-  return table(['measure', `${base} / ${ref}`, `ratio ${base}/${ref}`, `server CPU ${ref}/${base}`, 'answers'], rows, 1);
+  return table(['measure', `${base} / ${ref}`, `ratio ${base}/${ref}`, `p50 ${ref}/${base} (times faster)`, `server CPU ${ref}/${base}`, 'answers'], rows, 1);
 }
