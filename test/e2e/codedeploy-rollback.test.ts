@@ -489,10 +489,12 @@ describe('CodeDeploy blue/green on Berth: rollback, stop, waits, bad input and k
     const cloudwatch = new CloudWatchClient({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
     const AlarmName = 'bg-target-5xx';
     try {
+      // The metric has no data: 'ignore' keeps the state SetAlarmState gives (at time scale 60 the
+      // alarm is evaluated every second, and 'notBreaching' would turn it back to OK before CodeDeploy looks).
       await cloudwatch.send(
         new PutMetricAlarmCommand({
           AlarmName, Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Dimensions: [{ Name: 'LoadBalancer', Value: 'app/bg-alb/0' }],
-          Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+          Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'ignore',
         }),
       );
       let id = '';
