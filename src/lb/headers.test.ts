@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openCookie, parseCookies, sealCookie, setCookieHeader } from './cookies.js';
-import { downstreamResponseHeaders, traceHeader, upstreamRequestHeaders } from './headers.js';
+import { downstreamRawHeaders, traceHeader, upstreamRequestHeaders } from './headers.js';
 
 const ctx = { clientIp: '::ffff:127.0.0.9', listenerPort: 8080, xffMode: 'append' as const, dropInvalidHeaderFields: false };
 
@@ -47,11 +47,12 @@ describe('upstream request headers', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => traceHeader(undefined)));
     assert.equal(ids.size, 1000);
   });
-  it('response headers lose hop-by-hop ones', () => {
-    assert.deepEqual(downstreamResponseHeaders({ connection: 'close, x-hop', 'x-hop': '1', 'transfer-encoding': 'chunked', 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' }), {
-      'set-cookie': ['a=1', 'b=2'],
-      'content-type': 'text/plain',
-    });
+  it('response headers lose hop-by-hop ones and those Connection lists, keep case, order and repeats, and add the load balancer\'s cookies', () => {
+    const raw = ['Connection', 'close, X-Hop', 'X-Hop', '1', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Content-Type', 'text/plain', 'Set-Cookie', 'b=2', 'Keep-Alive', 'timeout=5'].map((v) => Buffer.from(v, 'latin1'));
+    const seen: string[] = [];
+    assert.deepEqual(downstreamRawHeaders(raw, ['AWSALB=x; Path=/'], seen), ['Set-Cookie', 'a=1', 'Content-Type', 'text/plain', 'Set-Cookie', 'b=2', 'Set-Cookie', 'AWSALB=x; Path=/']);
+    assert.deepEqual(seen, ['a=1', 'b=2']);
+    assert.deepEqual(downstreamRawHeaders(['X-A', 'caf\u00e9'].map((v) => Buffer.from(v, 'latin1'))), ['X-A', 'caf\u00e9'], 'bytes pass through as latin1');
   });
 });
 

@@ -7,7 +7,6 @@
  * letters, digits and hyphens dropped.
  */
 import { randomFillSync } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 
 /** Headers that describe one connection, never forwarded (RFC 9110 section 7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
@@ -104,16 +103,31 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], ctx: Forwa
   return out;
 }
 
-/** Response headers for the client: the target's (names lower-case, as undici gives them), without hop-by-hop ones. */
-export function downstreamResponseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    out[name] = value;
+/**
+ * Response headers for the client, from the target's raw header list as undici reads it (name,
+ * value, name, value, ... as Buffers or strings; names in the target's case, repeats kept), without
+ * hop-by-hop ones and those the target's Connection header lists: a flat list node's writeHead
+ * takes as is. `setCookies` are appended as Set-Cookie headers (stickiness); the Set-Cookie values
+ * the target sent are pushed onto `targetSetCookies` when it is given (app_cookie stickiness).
+ */
+export function downstreamRawHeaders(raw: readonly (Buffer | string)[], setCookies: readonly string[] = [], targetSetCookies?: string[]): string[] {
+  const out: string[] = [];
+  let listed: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toString('latin1');
+    const lower = name.toLowerCase();
+    const value = raw[i + 1].toString('latin1');
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') for (const t of value.split(',')) (listed ??= []).push(t.trim().toLowerCase());
+      continue;
+    }
+    if (targetSetCookies && lower === 'set-cookie') targetSetCookies.push(value);
+    out.push(name, value);
   }
-  const conn = headers['connection'];
-  if (conn) for (const t of String(conn).split(',')) delete out[t.trim().toLowerCase()];
+  if (listed) {
+    for (let i = out.length - 2; i >= 0; i -= 2) if (listed.includes(out[i].toLowerCase())) out.splice(i, 2);
+  }
+  for (const c of setCookies) out.push('Set-Cookie', c);
   return out;
 }
 

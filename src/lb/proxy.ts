@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { countElbResponse, countTargetResponse } from './counters.js';
 import { sendElbResponse } from './error-pages.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { downstreamRawHeaders, upstreamRequestHeaders } from './headers.js';
 import type { TargetRuntime } from './target.js';
 import type { TargetGroupRuntime } from './target-group.js';
 
@@ -28,8 +28,8 @@ export interface ProxyJob {
   dropInvalidHeaderFields: boolean;
   /** Set-Cookie values the load balancer adds (stickiness). */
   setCookies: string[];
-  /** Called with the target's response headers, may add Set-Cookie values (app_cookie stickiness). */
-  onResponseHeaders?: (headers: Record<string, string | string[] | undefined>) => string[];
+  /** Called with the Set-Cookie values of the target's response, may add Set-Cookie values (app_cookie stickiness). */
+  onResponseHeaders?: (targetSetCookies: string[]) => string[];
   now: () => number;
   /** Called once when the request is over with the status the client got (460 when it left); only when someone listens. */
   finished?: (elbStatus: number, targetStatus?: number) => void;
@@ -43,38 +43,145 @@ export function upstreamErrorStatus(err: unknown): number {
   return 502;
 }
 
+/**
+ * undici's dispatch handler in its core (legacy) form — onConnect / onHeaders / onData /
+ * onComplete / onError — which undici runs without a wrapper; the controller form
+ * (onRequestStart, ...) goes through undici's UnwrapHandler, which parses every response's header
+ * list into an object first. Here the raw list goes straight into the client's response head.
+ */
+interface CoreHandler {
+  onConnect(abort: (err?: Error) => void): void;
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(trailers: Buffer[] | null): void;
+  onError(err: Error): void;
+}
+
+/** One forwarded request: the undici handler and the client side's bookkeeping, in one object. */
+class Exchange implements CoreHandler {
+  private abortUpstreamFn: ((err?: Error) => void) | undefined;
+  private abortedEarly: Error | undefined;
+  private resumeUpstream: (() => void) | undefined;
+  /** Set once the exchange is accounted for (finish ran). */
+  over = false;
+  private responded = false;
+  private status = 0;
+  private answerTimer: NodeJS.Timeout | undefined;
+  private readonly started: number;
+  private readonly end: () => void;
+
+  constructor(private readonly job: ProxyJob) {
+    this.started = job.now();
+    this.end = job.target.begin(() => {
+      // The deregistration delay ran out: cut the request as ALB does.
+      this.abortUpstream(new Error('deregistration delay elapsed'));
+      job.res.destroy();
+    });
+  }
+
+  abortUpstream(reason: Error): void {
+    if (this.abortUpstreamFn) this.abortUpstreamFn(reason);
+    else this.abortedEarly = reason;
+  }
+
+  finish(elbStatus: number, targetStatus?: number): void {
+    if (this.over) return;
+    this.over = true;
+    this.end();
+    this.job.finished?.(elbStatus, targetStatus);
+  }
+
+  /** The client's socket closed (or the response ended): a response not wholly handed over means the client went away first (ALB's 460). */
+  readonly onClientClose = (): void => {
+    clearTimeout(this.answerTimer);
+    const { res, group } = this.job;
+    if (this.over) return;
+    if (res.writableFinished) {
+      this.finish(this.status, this.status);
+      return;
+    }
+    this.abortUpstream(new Error('client closed the connection'));
+    if (!this.responded) countElbResponse(group.counters, 460);
+    this.finish(460, this.responded ? this.status : undefined);
+  };
+
+  readonly onDrain = (): void => this.resumeUpstream?.();
+
+  /** The wait for the target's answer once a request body is in (undici's headers timeout would run from the start). */
+  waitForAnswer(): void {
+    this.job.req.socket?.setTimeout(0);
+    if (this.responded || this.over) return;
+    this.answerTimer = setTimeout(() => {
+      if (!this.responded) this.abortUpstream(Object.assign(new Error('the target did not answer within the idle timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' }));
+    }, this.job.idleMs);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortUpstreamFn = abort;
+    if (this.abortedEarly) abort(this.abortedEarly);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx informational: the client's own 100-continue is node's
+    const { job } = this;
+    const { res } = job;
+    this.responded = true;
+    clearTimeout(this.answerTimer);
+    this.status = statusCode;
+    countTargetResponse(job.group.counters, statusCode, (job.now() - this.started) / 1000);
+    if (res.destroyed) return true;
+    this.resumeUpstream = resume;
+    let headers: string[];
+    if (job.onResponseHeaders) {
+      const targetSetCookies: string[] = [];
+      headers = downstreamRawHeaders(rawHeaders, job.setCookies, targetSetCookies);
+      for (const c of job.onResponseHeaders(targetSetCookies)) headers.push('Set-Cookie', c);
+    } else {
+      headers = downstreamRawHeaders(rawHeaders, job.setCookies);
+    }
+    res.writeHead(statusCode, headers);
+    res.on('drain', this.onDrain);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    // Backpressure: a slow client pauses the target's connection instead of buffering.
+    const res = this.job.res;
+    return res.destroyed || res.write(chunk);
+  }
+
+  onComplete(): void {
+    const res = this.job.res;
+    if (res.destroyed) return;
+    // The client's 'close' (onClientClose) finishes the exchange once the response is handed over.
+    res.end();
+  }
+
+  onError(err: Error): void {
+    if (this.over) return;
+    const { res, group } = this.job;
+    if (this.responded || res.headersSent) {
+      // The target stopped mid-body (reset or idle timeout): the client sees a cut response.
+      res.destroy();
+      this.finish(this.status, this.status);
+      return;
+    }
+    if (res.destroyed) {
+      this.finish(460);
+      return;
+    }
+    const elbStatus = upstreamErrorStatus(err);
+    countElbResponse(group.counters, elbStatus);
+    sendElbResponse(res, elbStatus);
+    this.finish(elbStatus);
+  }
+}
+
 /** Forwards `job.req` to `job.target` and streams the answer back. */
 export function proxyRequest(job: ProxyJob): void {
   const { req, res, group, target } = job;
-  let controller: Dispatcher.DispatchController | undefined;
-  let abortedEarly: Error | undefined;
-  const abortUpstream = (reason: Error) => {
-    if (controller) controller.abort(reason);
-    else abortedEarly = reason;
-  };
-  let over = false;
-  let responded = false;
-  let status = 0;
-  const end = target.begin(() => {
-    // The deregistration delay ran out: cut the request as ALB does.
-    abortUpstream(new Error('deregistration delay elapsed'));
-    res.destroy();
-  });
-  const finish = (elbStatus: number, targetStatus?: number) => {
-    if (over) return;
-    over = true;
-    end();
-    job.finished?.(elbStatus, targetStatus);
-  };
-  // A response that was not wholly handed to the socket when it closed means the client went
-  // away first (ALB's 460).
-  res.on('close', () => {
-    if (res.writableFinished || over) return;
-    abortUpstream(new Error('client closed the connection'));
-    if (!responded) countElbResponse(group.counters, 460);
-    finish(460, responded ? status : undefined);
-  });
-  const onDrain = () => controller?.resume();
+  const x = new Exchange(job);
+  res.on('close', x.onClientClose);
 
   let headers: Record<string, string | string[]>;
   try {
@@ -87,82 +194,24 @@ export function proxyRequest(job: ProxyJob): void {
   } catch {
     countElbResponse(group.counters, 400);
     sendElbResponse(res, 400);
-    finish(400);
+    x.finish(400);
     return;
   }
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   if (hasBody && !req.complete) {
     // ALB's idle timeout covers a client that stops sending its body: 408, as ALB answers.
     req.setTimeout(job.idleMs, () => {
-      if (!res.headersSent && !over) {
+      if (!res.headersSent && !x.over) {
         countElbResponse(group.counters, 408);
         sendElbResponse(res, 408, { close: true });
-        finish(408);
+        x.finish(408);
       } else res.destroy();
-      abortUpstream(new Error('the client stopped sending the request body'));
+      x.abortUpstream(new Error('the client stopped sending the request body'));
     });
   }
   // undici's headers timeout runs from the start of the request, so a long upload that keeps
   // sending would hit it; with a body, the wait for the target's answer starts once the body is in.
-  let answerTimer: NodeJS.Timeout | undefined;
-  if (hasBody) {
-    req.once('end', () => {
-      req.socket?.setTimeout(0);
-      if (responded || over) return;
-      answerTimer = setTimeout(() => {
-        if (!responded) abortUpstream(Object.assign(new Error('the target did not answer within the idle timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' }));
-      }, job.idleMs);
-    });
-    res.once('close', () => clearTimeout(answerTimer));
-  }
-  const started = job.now();
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart(c) {
-      controller = c;
-      if (abortedEarly) c.abort(abortedEarly);
-    },
-    onResponseStart(_c, statusCode, upHeaders) {
-      if (statusCode < 200) return; // 1xx informational: the client's own 100-continue is node's
-      responded = true;
-      clearTimeout(answerTimer);
-      status = statusCode;
-      countTargetResponse(group.counters, statusCode, (job.now() - started) / 1000);
-      if (res.destroyed) return;
-      const out = downstreamResponseHeaders(upHeaders);
-      const extra = job.setCookies.length || job.onResponseHeaders ? [...job.setCookies, ...(job.onResponseHeaders?.(upHeaders) ?? [])] : [];
-      if (extra.length) {
-        const existing = out['set-cookie'];
-        out['set-cookie'] = [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]), ...extra];
-      }
-      res.writeHead(statusCode, out);
-      res.on('drain', onDrain);
-    },
-    onResponseData(c, chunk) {
-      // Backpressure: a slow client pauses the target's connection instead of buffering.
-      if (!res.destroyed && !res.write(chunk)) c.pause();
-    },
-    onResponseEnd() {
-      if (res.destroyed) return;
-      res.end(() => finish(status, status));
-    },
-    onResponseError(_c, err) {
-      if (over) return;
-      if (responded || res.headersSent) {
-        // The target stopped mid-body (reset or idle timeout): the client sees a cut response.
-        res.destroy();
-        finish(status, status);
-        return;
-      }
-      if (res.destroyed) {
-        finish(460);
-        return;
-      }
-      const elbStatus = upstreamErrorStatus(err);
-      countElbResponse(group.counters, elbStatus);
-      sendElbResponse(res, elbStatus);
-      finish(elbStatus);
-    },
-  };
+  if (hasBody) req.once('end', () => x.waitForAnswer());
   try {
     target.upstream().dispatch(
       {
@@ -173,9 +222,9 @@ export function proxyRequest(job: ProxyJob): void {
         headersTimeout: hasBody ? 0 : job.idleMs,
         bodyTimeout: job.idleMs,
       },
-      handler,
+      x as unknown as Dispatcher.DispatchHandler,
     );
   } catch (err) {
-    handler.onResponseError?.(controller as Dispatcher.DispatchController, err as Error);
+    x.onError(err as Error);
   }
 }

@@ -154,7 +154,7 @@ export interface ForwardChoice {
   target?: TargetRuntime;
   setCookies: string[];
   /** For app_cookie stickiness: adds AWSALBAPP-0 when the application set its cookie. */
-  onResponseHeaders?: (headers: Record<string, string | string[] | undefined>) => string[];
+  onResponseHeaders?: (targetSetCookies: string[]) => string[];
 }
 
 // A snapshot's actions never change, so each forward's weight list is built once.
@@ -219,9 +219,7 @@ export function chooseForward(ctx: EngineContext, action: ForwardAction, cookieH
     group,
     target,
     setCookies,
-    onResponseHeaders: (headers) => {
-      const sc = headers['set-cookie'];
-      const list = sc === undefined ? [] : Array.isArray(sc) ? sc : [sc];
+    onResponseHeaders: (list) => {
       const appSet = appName !== '' && list.some((c) => c.split('=')[0].trim() === appName);
       return appSet || alreadySticky ? [setCookieHeader('AWSALBAPP-0', value, expires)] : [];
     },
