@@ -48,10 +48,11 @@ export function emptyCounters(): TargetGroupCounters {
   };
 }
 
+const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
+
 /** Counts a target's response with its response time in seconds. */
 export function countTargetResponse(c: TargetGroupCounters, status: number, seconds: number): void {
-  const cls = `${Math.floor(status / 100)}xx`;
-  if (cls === '2xx' || cls === '3xx' || cls === '4xx' || cls === '5xx') c.targetResponses[cls]++;
+  if (status >= 200 && status < 600) c.targetResponses[STATUS_CLASSES[Math.floor(status / 100) - 2]]++;
   c.targetResponseTimeSum += seconds;
   c.targetResponseTimeCount++;
   const bin = responseTimeBin(seconds);

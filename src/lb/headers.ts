@@ -11,6 +11,10 @@ import { randomFillSync } from 'node:crypto';
 /** Headers that describe one connection, never forwarded (RFC 9110 section 7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
 
+/** By name length: whether a response header of that length may be hop-by-hop or Set-Cookie. */
+const MAYBE_SPECIAL: boolean[] = [];
+for (const n of [...HOP_BY_HOP, 'set-cookie']) MAYBE_SPECIAL[n.length] = true;
+
 const VALID_NAME = /^[A-Za-z0-9-]+$/;
 
 // Random bytes for trace ids, filled 4 KiB at a time: one system call per 341 requests, not one each.
@@ -115,13 +119,16 @@ export function downstreamRawHeaders(raw: readonly (Buffer | string)[], setCooki
   let listed: string[] | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i].toString('latin1');
-    const lower = name.toLowerCase();
     const value = raw[i + 1].toString('latin1');
-    if (HOP_BY_HOP.has(lower)) {
-      if (lower === 'connection') for (const t of value.split(',')) (listed ??= []).push(t.trim().toLowerCase());
-      continue;
+    // Only names as long as a hop-by-hop one (or Set-Cookie) need a case-insensitive look.
+    if (MAYBE_SPECIAL[name.length]) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection') for (const t of value.split(',')) (listed ??= []).push(t.trim().toLowerCase());
+        continue;
+      }
+      if (targetSetCookies && lower === 'set-cookie') targetSetCookies.push(value);
     }
-    if (targetSetCookies && lower === 'set-cookie') targetSetCookies.push(value);
     out.push(name, value);
   }
   if (listed) {
