@@ -24,7 +24,8 @@ export interface FillResult {
   serverCpuUsPerDatapoint?: number;
   serverCores?: number;
   clientCores: number;
-  /** The server's resident memory once the fill is done (MB), from /proc. */
+  /** The server's resident memory before and once the fill is done (MB), from /proc. */
+  serverRssStartMb?: number;
   serverRssMb?: number;
 }
 
@@ -59,6 +60,7 @@ export async function fill(
   let done = 0;
   let errors = 0;
   let firstError: string | undefined;
+  const rss0 = processRssMb(opts.serverPid);
   const server0 = processCpuUs(opts.serverPid);
   const client0 = process.cpuUsage();
   const start = performance.now();
@@ -103,6 +105,7 @@ export async function fill(
     serverCpuUsPerDatapoint: serverUs !== undefined && done > 0 ? serverUs / done : undefined,
     serverCores: serverUs !== undefined ? serverUs / 1e6 / elapsedS : undefined,
     clientCores: (clientCpu.user + clientCpu.system) / 1e6 / elapsedS,
+    serverRssStartMb: rss0,
     serverRssMb: processRssMb(opts.serverPid),
   };
 }

@@ -13,7 +13,7 @@ export interface TargetRun {
 /** The fill table: one row per target. */
 export function fillTable(runs: TargetRun[]): string {
   return table(
-    ['target', 'datapoints', 'calls', 'errors', 'seconds', 'datapoints/s', 'calls/s', 'p50 ms/call', 'p99 ms/call', 'server CPU µs/datapoint', 'server cores', 'client cores', 'server RSS MB'],
+    ['target', 'datapoints', 'calls', 'errors', 'seconds', 'datapoints/s', 'calls/s', 'p50 ms/call', 'p99 ms/call', 'server CPU µs/datapoint', 'server cores', 'client cores', 'server RSS MB before > after'],
     runs
       .filter((r) => r.fill)
       .map(({ target, fill: f }) => [
@@ -29,7 +29,7 @@ export function fillTable(runs: TargetRun[]): string {
         fmt(f!.serverCpuUsPerDatapoint, 1),
         fmt(f!.serverCores, 2),
         fmt(f!.clientCores, 2),
-        fmt(f!.serverRssMb, 0),
+        `${fmt(f!.serverRssStartMb, 0)} > ${fmt(f!.serverRssMb, 0)}`,
       ]),
     1,
   );
