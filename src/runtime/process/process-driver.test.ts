@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runDriverConformance } from '../conformance.js';
@@ -9,6 +10,19 @@ import type { ContainerConfig, ExitResult } from '../driver.js';
 import { compileRuntimeOptions } from '../options.js';
 import { PortAllocator } from '../ports.js';
 import { ProcessDriver } from './process-driver.js';
+
+/** The highest port from `top` down to `bottom` nothing on the host listens on (0.0.0.0). */
+async function freeHostPort(top: number, bottom: number): Promise<number> {
+  for (let port = top; port >= bottom; port--) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port from ${bottom} to ${top}`);
+}
 
 const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'berth-process-driver-')));
 const runtime = compileRuntimeOptions({ dataDir: root, portRange: '42000-42999' }, {});
@@ -166,7 +180,9 @@ test('awsvpc ignores hostPort (two tasks of one service never collide); host mod
   try {
     assert.notEqual(a.networkBindings.app![0]!.hostPort, b.networkBindings.app![0]!.hostPort);
     assert.ok(a.networkBindings.app![0]!.hostPort >= runtime.portRange.from);
-    const port = runtime.portRange.to; // inside the test range, so nothing else of this suite holds it
+    // Inside the test range (nothing else of this suite holds it), and free on the host: the
+    // kernel's ephemeral ports can land in this range too.
+    const port = await freeHostPort(runtime.portRange.to, runtime.portRange.from + 500);
     const h = await driver.prepareTask(spec('host', port));
     assert.deepEqual(h.networkBindings.app, [{ containerPort: port, hostPort: port, protocol: 'tcp', bindIP: '0.0.0.0' }]);
     await assert.rejects(driver.prepareTask(spec('host', port)), /ResourceInitializationError: host port tcp\/\d+ is already in use/);
