@@ -22,7 +22,7 @@ import { createLoadBalancerEngine } from '../lb/index.js';
 import { createLogsService, createLogWriter, createRetentionSweeper } from '../services/logs/index.js';
 import { createSecretResolver, createSecretsManagerService } from '../services/secretsmanager/index.js';
 import { createParameterResolver, createSsmService } from '../services/ssm/index.js';
-import { LoadBalancerTargets, ServiceScheduler } from '../scheduler/index.js';
+import { LoadBalancerTargets, ServiceScheduler, deploymentAlarmBakeMs } from '../scheduler/index.js';
 import { lockDataDir, Store } from '../state/index.js';
 import { Manager } from './manager.js';
 
@@ -115,7 +115,7 @@ export async function startBerth(options: BerthOptions = {}, log: (line: string)
       return Object.fromEntries(
         names.map((n) => {
           const a = alarms.get(n);
-          return [n, a ? { state: a.state, transitionedAt: a.stateTransitioned } : null];
+          return [n, a ? { state: a.state, transitionedAt: a.stateTransitioned, bakeMs: deploymentAlarmBakeMs(a.config, opts.timeScale ?? 1) } : null];
         }),
       );
     };

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decideService, isHealthy, NO_THROTTLE, type DeploymentView, type ServiceActions, type ServiceInput, type TaskObservation } from './decide.js';
-import { circuitBreakerThreshold, maxTasks, minHealthyTasks } from './limits.js';
+import { circuitBreakerThreshold, deploymentAlarmBakeMs, maxTasks, minHealthyTasks } from './limits.js';
 
 const V1 = 'ecs-svc/1000000000000000001';
 const V2 = 'ecs-svc/2000000000000000002';
@@ -295,6 +295,49 @@ describe('deployment alarms', () => {
       assert.equal(a.rollback, undefined, JSON.stringify(seen));
       assert.ok(!a.deploymentUpdates.some((u) => u.rolloutState === 'FAILED'), JSON.stringify(seen));
     }
+  });
+  it('a settled rollout bakes: IN_PROGRESS (older deployment kept) until the bake time passed, COMPLETED after', () => {
+    // V2 runs its 4 healthy tasks alone; V1 (COMPLETED) has none left.
+    const deployments = [dep(V2, 'PRIMARY', { createdAt: NOW - 5_000 }), dep(V1, 'ACTIVE')];
+    const ok = { 'web-5xx': { state: 'OK' as const, transitionedAt: NOW - 60_000, bakeMs: 2_000 } };
+    const first = decideService(withAlarms(watching(true), ok, deployments, tasks(4, V2)));
+    assert.equal(first.bakeStartedAt, NOW, 'the bake begins when the rollout settles');
+    assert.deepEqual(first.deploymentUpdates, [], 'not COMPLETED, V1 not INACTIVE');
+    assert.deepEqual(first.events, []);
+    const during = decideService({ ...withAlarms(watching(true), ok, deployments, tasks(4, V2)), now: NOW + 1_999, bakeStartedAt: NOW });
+    assert.equal(during.bakeStartedAt, NOW);
+    assert.deepEqual(during.deploymentUpdates, []);
+    // The alarm enters ALARM during the bake: the rollout fails and rolls back to V1, still listed.
+    const alarmed = { 'web-5xx': { state: 'ALARM' as const, transitionedAt: NOW + 1_500, bakeMs: 2_000 } };
+    const failedInBake = decideService({ ...withAlarms(watching(true), alarmed, deployments, tasks(4, V2)), now: NOW + 1_600, bakeStartedAt: NOW });
+    assert.equal(failedInBake.deploymentUpdates.find((u) => u.deploymentId === V2)?.rolloutState, 'FAILED');
+    assert.equal(failedInBake.rollback?.toDeploymentId, V1);
+    assert.equal(failedInBake.bakeStartedAt, undefined);
+    // Baked: COMPLETED, V1 INACTIVE, steady state.
+    const done = decideService({ ...withAlarms(watching(true), ok, deployments, tasks(4, V2)), now: NOW + 2_000, bakeStartedAt: NOW });
+    assert.equal(done.bakeStartedAt, undefined);
+    assert.deepEqual(done.deploymentUpdates.find((u) => u.deploymentId === V2), { deploymentId: V2, rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${V2} completed.` });
+    assert.equal(done.deploymentUpdates.find((u) => u.deploymentId === V1)?.status, 'INACTIVE');
+    // The longest bake of the watched alarms counts; none without bakeMs, disabled alarms or alarms CloudWatch lacks.
+    const two = { alarmNames: ['web-5xx', 'web-p99'], enable: true, rollback: true };
+    const seenTwo = { 'web-5xx': ok['web-5xx'], 'web-p99': { state: 'OK' as const, transitionedAt: 0, bakeMs: 5_000 } };
+    assert.deepEqual(decideService({ ...withAlarms(two, seenTwo, deployments, tasks(4, V2)), now: NOW + 4_999, bakeStartedAt: NOW }).deploymentUpdates, []);
+    for (const [cfg, seen] of [
+      [watching(true), { 'web-5xx': { state: 'OK', transitionedAt: 0 } }],
+      [watching(true, false), ok],
+      [watching(true), { 'web-5xx': null }],
+    ] as const) {
+      const a = decideService(withAlarms(cfg, seen as ServiceInput['alarms'], deployments, tasks(4, V2)));
+      assert.equal(a.deploymentUpdates.find((u) => u.deploymentId === V2)?.rolloutState, 'COMPLETED', JSON.stringify([cfg, seen]));
+    }
+  });
+  it("an alarm's bake time is its evaluation window plus one period, in scaled seconds at the time scale", () => {
+    assert.equal(deploymentAlarmBakeMs({ Period: 60, EvaluationPeriods: 1 }), 120_000);
+    assert.equal(deploymentAlarmBakeMs({ Period: 60, EvaluationPeriods: 3 }), 240_000);
+    assert.equal(deploymentAlarmBakeMs({ Period: 60, EvaluationPeriods: 1 }, 60), 2_000);
+    assert.equal(deploymentAlarmBakeMs({ Period: 10, EvaluationPeriods: 2 }, 60), 3_000, 'a scaled period lasts at least a second');
+    const math = { EvaluationPeriods: 2, Metrics: [{ Period: undefined, ReturnData: false, MetricStat: { Period: 300 } }, { ReturnData: true, Period: 120 }] };
+    assert.equal(deploymentAlarmBakeMs(math), 360_000, "a metric-math alarm: its returned query's period");
   });
 });
 

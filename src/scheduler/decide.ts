@@ -103,8 +103,13 @@ export interface ServiceInput {
    * minimumHealthyPercent (ECS waits 40 s when there is no load balancer). Default 0.
    */
   unmonitoredCountsAfterMs?: number;
-  /** The deployment alarms' CloudWatch state and last transition (epoch ms), by name; null when CloudWatch has none. */
-  alarms?: Record<string, { state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; transitionedAt: number } | null>;
+  /**
+   * The deployment alarms' CloudWatch state and last transition (epoch ms), by name; null when
+   * CloudWatch has none. `bakeMs`: the bake time the alarm asks for (limits.ts deploymentAlarmBakeMs).
+   */
+  alarms?: Record<string, { state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; transitionedAt: number; bakeMs?: number } | null>;
+  /** When the PRIMARY's rollout settled and its bake time began (epoch ms), if it has (kept by the apply step). */
+  bakeStartedAt?: number;
 }
 
 /** Why the scheduler stops a task without replacing it. */
@@ -155,6 +160,8 @@ export interface ServiceActions {
   throttle: ThrottleState;
   /** Service event messages in ECS's wording, oldest first. */
   events: string[];
+  /** While the PRIMARY's settled rollout bakes: when its bake time began (for the next round's `bakeStartedAt`). */
+  bakeStartedAt?: number;
 }
 
 /** ECS's rule for REPLICA/DAEMON: the number of tasks the PRIMARY should have. */
@@ -315,6 +322,13 @@ export function decideService(input: ServiceInput): ServiceActions {
   const settled = primary !== undefined && nothingToDo && mine.length === target && mine.every(isHealthy) && !tasks.some((t) => live(t) && t.startedBy !== primary.id);
   if (primary && settled) {
     if (primaryState === 'IN_PROGRESS') {
+      // ECS's bake time: with deployment alarms, the settled rollout stays IN_PROGRESS (alarms still
+      // watched, the older deployments kept to roll back to) until the alarms had time to see it.
+      const bakeStartedAt = input.bakeStartedAt ?? now;
+      if (now - bakeStartedAt < bakeTimeMs(cfg.alarms, input.alarms)) {
+        out.bakeStartedAt = bakeStartedAt;
+        return finish(out, updates);
+      }
       update(primary.id, { rolloutState: 'COMPLETED', rolloutStateReason: say.completedReason(primary.id) });
       out.events.push(say.deploymentCompletedEvent(name, primary.id));
     }
@@ -344,6 +358,12 @@ function activatedAlarms(config: ServiceDesired['deploymentConfiguration']['alar
     const a = seen[n];
     return a !== null && a !== undefined && a.state === 'ALARM' && a.transitionedAt >= since;
   });
+}
+
+/** The longest bake time the enabled deployment alarms CloudWatch has ask for (0 without any). */
+function bakeTimeMs(config: ServiceDesired['deploymentConfiguration']['alarms'], seen: ServiceInput['alarms']): number {
+  if (!config?.enable || !seen) return 0;
+  return Math.max(0, ...config.alarmNames.map((n) => seen[n]?.bakeMs ?? 0));
 }
 
 /** The deployment a circuit-breaker rollback restores: the newest other deployment whose rollout COMPLETED. */

@@ -19,7 +19,7 @@ export {
   type DeploymentStatus,
   type RolloutState,
 } from './decide.js';
-export { maxTasks, minHealthyTasks, circuitBreakerThreshold, backoffMs, compileBackoffOptions, type BackoffOptions, type ResolvedBackoff } from './limits.js';
+export { maxTasks, minHealthyTasks, circuitBreakerThreshold, backoffMs, compileBackoffOptions, deploymentAlarmBakeMs, type BackoffOptions, type ResolvedBackoff, type BakedAlarm } from './limits.js';
 export * as serviceEvents from './events.js';
 export { LoadBalancerTargets, taskTargets, targetEvents, lbTargetMigrations, type LoadBalancerTargetsOptions, type TargetHealthView, type TaskTarget } from './load-balancers.js';
 export { ServiceScheduler, serviceInput, MAX_SERVICE_EVENTS, type ServiceSchedulerOptions } from './service-scheduler.js';

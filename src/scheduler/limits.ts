@@ -1,8 +1,9 @@
 /**
  * The numbers ECS derives from a service's deployment configuration: how many tasks may run during
- * a rollout, how many must stay healthy, when the circuit breaker trips, and how long the start
- * throttle waits.
+ * a rollout, how many must stay healthy, when the circuit breaker trips, how long the start
+ * throttle waits, and how long a rollout watched by deployment alarms bakes.
  */
+import { scaledSeconds } from '../config/time-scale.js';
 
 /** The most tasks (RUNNING + PENDING, every deployment) a rollout may have: maximumPercent of desired, rounded down. */
 export function maxTasks(desiredCount: number, maximumPercent: number): number {
@@ -47,4 +48,26 @@ export function backoffMs(consecutiveFailures: number, b: ResolvedBackoff): numb
   const n = consecutiveFailures - b.freeFailures;
   if (n <= 0) return 0;
   return Math.min(b.maxMs, b.baseMs * 2 ** Math.min(n - 1, 30));
+}
+
+/** What {@link deploymentAlarmBakeMs} reads of a CloudWatch alarm (PutMetricAlarm's members). */
+export interface BakedAlarm {
+  Period?: number;
+  EvaluationPeriods: number;
+  Metrics?: { Period?: number; ReturnData?: boolean; MetricStat?: { Period: number } }[];
+}
+
+/**
+ * The bake time a deployment alarm asks for: after a rollout has settled, ECS keeps watching its
+ * alarms for a while (computed from their configuration; AWS publishes no formula) before the
+ * rollout is COMPLETED. Berth's choice: the alarm's evaluation window plus one period, so that
+ * datapoints of the new version alone can fill the window and the last one be published and
+ * evaluated. The period is the alarm's (a metric-math alarm: its returned query's, else the
+ * shortest), lasting scaledSeconds(period, timeScale) real seconds as the alarm engine evaluates it.
+ */
+export function deploymentAlarmBakeMs(alarm: BakedAlarm, timeScale = 1): number {
+  const returned = alarm.Metrics?.find((q) => q.ReturnData !== false);
+  const periods = (alarm.Metrics ?? []).flatMap((q) => (q.MetricStat ? [q.MetricStat.Period] : q.Period !== undefined ? [q.Period] : []));
+  const period = alarm.Period ?? returned?.MetricStat?.Period ?? returned?.Period ?? (periods.length ? Math.min(...periods) : 60);
+  return scaledSeconds(period, timeScale) * (alarm.EvaluationPeriods + 1) * 1000;
 }

@@ -65,7 +65,7 @@ export interface ServiceSchedulerOptions {
   now?: () => Date;
   /** Target health of services with load balancers (load-balancers.ts): such a task counts once healthy in its target groups. */
   loadBalancers?: Pick<LoadBalancerTargets, 'observe'>;
-  /** CloudWatch alarms by name (state, last transition in epoch ms; null when absent), for deployment alarms. */
+  /** CloudWatch alarms by name (state, last transition in epoch ms, the bake time each asks for; null when absent), for deployment alarms. */
   alarmStates?: (names: string[]) => NonNullable<ServiceInput['alarms']>;
 }
 
@@ -195,6 +195,7 @@ export class ServiceScheduler {
       // that is not an acknowledged STOPPED task, and the ones it placed (see readServiceTasks).
       const watch = [...tasks.filter((t) => !acknowledged.has(t.taskArn)).map((t) => t.taskArn), ...started.map((t) => t.taskArn)];
       s.scheduler = { throttle: actions.throttle, acknowledged: [...acknowledged].filter((a) => stopped.has(a)), watch, healthy: stillHealthy(s, seen) };
+      if (actions.bakeStartedAt !== undefined) s.scheduler.bake = { deploymentId: primaryId, startedAt: actions.bakeStartedAt };
       appendEvents(s, events, now);
 
       if (JSON.stringify(s) !== before) saveService(deps, s);
@@ -359,6 +360,7 @@ export function serviceInput(
     unplaced: room?.unsatisfied ? { containerInstanceId: room.containerInstanceId, error: room.unsatisfied } : undefined,
     throttle: s.scheduler?.throttle ?? { ...NO_THROTTLE },
     now,
+    bakeStartedAt: s.scheduler?.bake && s.scheduler.bake.deploymentId === s.deployments.find((d) => d.status === 'PRIMARY')?.id ? s.scheduler.bake.startedAt : undefined,
   };
 }
 

@@ -130,6 +130,8 @@ export interface ServiceSchedulerState {
    * a while after Berth restarts (the checks start over), which must not make them uncounted.
    */
   healthy?: string[];
+  /** The PRIMARY deployment whose settled rollout bakes (deployment alarms), and since when (epoch ms). */
+  bake?: { deploymentId: string; startedAt: number };
 }
 
 /** Writes a service (insert or replace), keeping the filter columns in step with the document. */
