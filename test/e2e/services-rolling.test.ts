@@ -372,10 +372,12 @@ describe('rolling deployments (process driver)', () => {
     const cloudwatch = new CloudWatchClient({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
     const AlarmName = 'roll-cpu-high';
     try {
+      // Period 10: the rollback deployment bakes (alarm window + one period) 20 s, not 2 minutes;
+      // 'ignore' keeps the ALARM SetAlarmState gives while no datapoint falls in the window.
       await cloudwatch.send(
         new PutMetricAlarmCommand({
           AlarmName, Namespace: 'AWS/ECS', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'ClusterName', Value: cluster }, { Name: 'ServiceName', Value: service }],
-          Statistic: 'Average', Period: 60, EvaluationPeriods: 1, Threshold: 90, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching',
+          Statistic: 'Average', Period: 10, EvaluationPeriods: 1, Threshold: 90, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'ignore',
         }),
       );
       const start = await observe();
