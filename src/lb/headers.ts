@@ -13,7 +13,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 
 /** By name length: whether a response header of that length may be hop-by-hop or Set-Cookie. */
 const MAYBE_SPECIAL: boolean[] = [];
-for (const n of [...HOP_BY_HOP, 'set-cookie']) MAYBE_SPECIAL[n.length] = true;
+for (const n of [...HOP_BY_HOP, 'set-cookie', 'content-length']) MAYBE_SPECIAL[n.length] = true;
 
 const VALID_NAME = /^[A-Za-z0-9-]+$/;
 
@@ -112,9 +112,10 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], ctx: Forwa
  * value, name, value, ... as Buffers or strings; names in the target's case, repeats kept), without
  * hop-by-hop ones and those the target's Connection header lists: a flat list node's writeHead
  * takes as is. `setCookies` are appended as Set-Cookie headers (stickiness); the Set-Cookie values
- * the target sent are pushed onto `targetSetCookies` when it is given (app_cookie stickiness).
+ * the target sent are pushed onto `targetSetCookies` when it is given (app_cookie stickiness), and
+ * `body.contentLength` is set to the Content-Length the target declared (-1 when none).
  */
-export function downstreamRawHeaders(raw: readonly (Buffer | string)[], setCookies: readonly string[] = [], targetSetCookies?: string[]): string[] {
+export function downstreamRawHeaders(raw: readonly (Buffer | string)[], setCookies: readonly string[] = [], targetSetCookies?: string[], body?: { contentLength: number }): string[] {
   const out: string[] = [];
   let listed: string[] | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -128,6 +129,7 @@ export function downstreamRawHeaders(raw: readonly (Buffer | string)[], setCooki
         continue;
       }
       if (targetSetCookies && lower === 'set-cookie') targetSetCookies.push(value);
+      else if (body && lower === 'content-length') body.contentLength = Number(value);
     }
     out.push(name, value);
   }

@@ -9,16 +9,32 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { rawResponse, sendElbResponse } from './error-pages.js';
 import { handleRequest, type EngineContext, type ListenerState } from './request-handler.js';
+import { exchangeClosed } from './proxy.js';
 import { handleUpgrade } from './upgrade.js';
 
 /** ALB's limit on the whole request head (request line and headers). */
 export const MAX_HEADER_SIZE = 64 * 1024;
+
+const kListener = Symbol('listener');
+type ListenerResponse = http.ServerResponse & { [kListener]?: ListenerServer };
+
+/** A response of a listener closed (sent, or its client went away). */
+function onResponseClose(this: ListenerResponse): void {
+  exchangeClosed(this);
+  this[kListener]?.responseClosed();
+}
 
 export class ListenerServer {
   private readonly server: http.Server;
   private closing = false;
   private readonly upgraded = new Set<Duplex>();
   private inFlight = 0;
+
+  /** A request of this listener is over. */
+  responseClosed(): void {
+    this.inFlight--;
+    if (this.closing) setImmediate(() => this.server.closeIdleConnections());
+  }
 
   constructor(
     readonly address: string,
@@ -38,10 +54,9 @@ export class ListenerServer {
     this.server.on('request', (req, res) => {
       const current = this.state;
       this.inFlight++;
-      res.on('close', () => {
-        this.inFlight--;
-        if (this.closing) setImmediate(() => this.server.closeIdleConnections());
-      });
+      // One shared 'close' listener per response (no closure): it ends the forward, if any, too.
+      (res as ListenerResponse)[kListener] = this;
+      res.on('close', onResponseClose);
       try {
         handleRequest(this.ctx, current, req, res, this.closing);
       } catch {

@@ -67,6 +67,9 @@ class Exchange implements CoreHandler {
   private responded = false;
   private status = 0;
   private answerTimer: NodeJS.Timeout | undefined;
+  /** The body bytes the target declared and has not sent yet (-1: no Content-Length). */
+  contentLength = -1;
+  private drainWatched = false;
   private readonly started: number;
   private readonly end: () => void;
 
@@ -134,25 +137,39 @@ class Exchange implements CoreHandler {
     let headers: string[];
     if (job.onResponseHeaders) {
       const targetSetCookies: string[] = [];
-      headers = downstreamRawHeaders(rawHeaders, job.setCookies, targetSetCookies);
+      headers = downstreamRawHeaders(rawHeaders, job.setCookies, targetSetCookies, this);
       for (const c of job.onResponseHeaders(targetSetCookies)) headers.push('Set-Cookie', c);
     } else {
-      headers = downstreamRawHeaders(rawHeaders, job.setCookies);
+      headers = downstreamRawHeaders(rawHeaders, job.setCookies, undefined, this);
     }
     res.writeHead(statusCode, headers);
-    res.on('drain', this.onDrain);
     return true;
   }
 
   onData(chunk: Buffer): boolean {
-    // Backpressure: a slow client pauses the target's connection instead of buffering.
     const res = this.job.res;
-    return res.destroyed || res.write(chunk);
+    if (res.destroyed || res.writableEnded) return true;
+    if (this.contentLength >= 0) {
+      this.contentLength -= chunk.length;
+      // The last bytes of a body of declared length end the response in the same write as
+      // themselves (no cork and uncork a tick later, as a write and then end would take).
+      if (this.contentLength === 0) {
+        res.end(chunk);
+        return true;
+      }
+    }
+    if (res.write(chunk)) return true;
+    // Backpressure: a slow client pauses the target's connection instead of buffering.
+    if (!this.drainWatched) {
+      this.drainWatched = true;
+      res.on('drain', this.onDrain);
+    }
+    return false;
   }
 
   onComplete(): void {
     const res = this.job.res;
-    if (res.destroyed) return;
+    if (res.destroyed || res.writableEnded) return;
     // The client's 'close' (onClientClose) finishes the exchange once the response is handed over.
     res.end();
   }
@@ -177,11 +194,20 @@ class Exchange implements CoreHandler {
   }
 }
 
+const kExchange = Symbol('exchange');
+type ExchangeResponse = ServerResponse & { [kExchange]?: Exchange };
+
+/** The response's socket side closed: ends its forward's bookkeeping (the listener calls this from its 'close' listener). */
+export function exchangeClosed(res: ServerResponse): void {
+  (res as ExchangeResponse)[kExchange]?.onClientClose();
+}
+
 /** Forwards `job.req` to `job.target` and streams the answer back. */
 export function proxyRequest(job: ProxyJob): void {
   const { req, res, group, target } = job;
   const x = new Exchange(job);
-  res.on('close', x.onClientClose);
+  // The listener's one 'close' listener calls exchangeClosed (no listener of our own per response).
+  (res as ExchangeResponse)[kExchange] = x;
 
   let headers: Record<string, string | string[]>;
   try {
