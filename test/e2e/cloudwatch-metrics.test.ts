@@ -1,13 +1,17 @@
 /**
- * CloudWatch metrics through `berth up`: the newest @aws-sdk/client-cloudwatch (rpcv2Cbor) puts
- * and reads metrics, and the AWS CLI v2 (awsQuery) reads the same data.
+ * CloudWatch metrics through `berth up`: @aws-sdk/client-cloudwatch made to speak rpcv2Cbor (the
+ * protocol the CloudWatch model lists first; checked on the wire) puts and reads metrics, the same
+ * client in its default protocol (awsJson 1.0 in this SDK version) reads them too, and the AWS CLI
+ * v2 (awsQuery) reads the same data.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutDashboardCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutDashboardCommand, PutMetricDataCommand, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
+// The SDK's own rpcv2Cbor protocol (a dependency of the client), to make the client speak CBOR.
+import { AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
 import { AWS_CLI_V2, startBerthProcess, type TestBerth } from '../fixtures/berth.js';
 
 const run = promisify(execFile);
@@ -19,9 +23,18 @@ describe('CloudWatch metrics through @aws-sdk/client-cloudwatch and the AWS CLI'
   // A whole minute two minutes back, so the data does not depend on when the test runs.
   const minute = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000;
   const dims = [{ Name: 'ServiceName', Value: 'web' }];
+  /** Content-Type of every request the CBOR client sent. */
+  const cborContentTypes = new Set<string>();
   before(async () => {
     berth = await startBerthProcess();
-    cw = new CloudWatchClient({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
+    cw = new CloudWatchClient({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1, protocol: AwsSmithyRpcV2CborProtocol as unknown as CloudWatchClientConfig['protocol'] });
+    cw.middlewareStack.add(
+      (next) => async (args) => {
+        cborContentTypes.add((args.request as { headers: Record<string, string> }).headers['content-type']);
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordContentType' },
+    );
     await cw.send(
       new PutMetricDataCommand({
         Namespace: 'E2E',
@@ -75,6 +88,29 @@ describe('CloudWatch metrics through @aws-sdk/client-cloudwatch and the AWS CLI'
     const unbuilt = await cw.send(new PutDashboardCommand({ DashboardName: 'd', DashboardBody: '{}' })).catch((e) => e);
     assert.equal(unbuilt.name, 'UnsupportedOperation');
     assert.match(unbuilt.message, /PutDashboard/);
+  });
+
+  it('spoke CBOR, and the SDK in its default protocol reads the same data', async () => {
+    assert.deepEqual([...cborContentTypes], ['application/cbor'], 'every request of the CBOR client was CBOR');
+    const json = new CloudWatchClient({ endpoint: berth.endpoint, region: berth.region, credentials: berth.credentials, maxAttempts: 1 });
+    const types = new Set<string>();
+    json.middlewareStack.add(
+      (next) => async (args) => {
+        types.add((args.request as { headers: Record<string, string> }).headers['content-type']);
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordContentType' },
+    );
+    try {
+      const query = { Namespace: 'E2E', MetricName: 'Latency', Dimensions: dims, StartTime: new Date(minute), EndTime: new Date(minute + 60_000), Period: 60, Statistics: ['SampleCount' as const, 'Sum' as const, 'Maximum' as const] };
+      const viaJson = await json.send(new GetMetricStatisticsCommand(query));
+      const viaCbor = await cw.send(new GetMetricStatisticsCommand(query));
+      assert.deepEqual(viaJson.Datapoints, viaCbor.Datapoints);
+      assert.equal(viaJson.Datapoints?.length, 1);
+      assert.deepEqual([...types], ['application/x-amz-json-1.0']);
+    } finally {
+      json.destroy();
+    }
   });
 
   it('keeps acknowledged datapoints across kill -9', async () => {
