@@ -27,9 +27,10 @@ export interface BerthOptions {
    */
   lbWorkers?: number | string;
   /**
-   * Deployment minutes pass this many times faster (CodeDeploy's traffic intervals, waits and hook
-   * timeouts), for tests and demos: 60 makes a minute last a second. Default `BERTH_TIME_SCALE` or 1
-   * (real minutes). 1 to 3600.
+   * Berth's own minutes pass this many times faster, for tests and demos: CodeDeploy's traffic
+   * intervals, waits and hook timeouts; metric intervals, alarm periods and their cadence, auto
+   * scaling cooldowns, ECS deployment alarms' bake time (config/time-scale.ts). 60 makes a minute
+   * last a second; the clock itself stays real. Default `BERTH_TIME_SCALE` or 1. 1 to 3600.
    */
   timeScale?: number | string;
 }
