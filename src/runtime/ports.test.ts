@@ -7,7 +7,7 @@ import { PortAllocator, portEnvironment, probeHostPort } from './ports.js';
 const free = async () => true;
 
 test('dynamic ports come from the range, next-fit, never twice while held', async () => {
-  const a = new PortAllocator({ from: 50000, to: 50002 }, free);
+  const a = new PortAllocator({ from: 50000, to: 50002 }, free, 50000);
   const first = await a.reserve('t1', [{ containerPort: 80 }, { containerPort: 443 }]);
   assert.deepEqual(first.map((b) => b.hostPort), [50000, 50001]);
   assert.deepEqual(first[0], { containerPort: 80, hostPort: 50000, protocol: 'tcp', bindIP: '0.0.0.0' });
@@ -19,14 +19,14 @@ test('dynamic ports come from the range, next-fit, never twice while held', asyn
 });
 
 test('tcp and udp are separate; a fixed host port must be free; a failed reserve holds nothing', async () => {
-  const a = new PortAllocator({ from: 50000, to: 50009 }, free);
+  const a = new PortAllocator({ from: 50000, to: 50009 }, free, 50000);
   await a.reserve('t1', [{ containerPort: 53, hostPort: 8053 }, { containerPort: 53, hostPort: 8053, protocol: 'udp' }]);
   await assert.rejects(a.reserve('t2', [{ containerPort: 1 }, { containerPort: 53, hostPort: 8053 }]), /host port tcp\/8053 is already in use by task t1/);
   assert.equal(a.ownerOf(50000), undefined, 'the dynamic port of the failed call was given back');
 });
 
 test('restore re-reserves a recovered task\'s ports and refuses ports another task holds', async () => {
-  const a = new PortAllocator({ from: 50000, to: 50001 }, free);
+  const a = new PortAllocator({ from: 50000, to: 50001 }, free, 50000);
   a.restore('old', [{ containerPort: 80, hostPort: 50000, protocol: 'tcp', bindIP: '0.0.0.0' }]);
   assert.equal((await a.reserve('new', [{ containerPort: 80 }]))[0]!.hostPort, 50001);
   assert.throws(() => a.restore('other', [{ containerPort: 80, hostPort: 50001, protocol: 'tcp', bindIP: '0.0.0.0' }]), /already reserved by task new/);
@@ -45,6 +45,13 @@ test('a port held by another program is skipped', async () => {
   } finally {
     srv.close();
   }
+});
+
+test('without a start, dynamic ports begin at a random place in the range (two allocators on one host do not walk in step)', async () => {
+  const starts = new Set<number>();
+  for (let i = 0; i < 20; i++) starts.add((await new PortAllocator({ from: 50000, to: 50999 }, free).reserve('t', [{ containerPort: 80 }]))[0]!.hostPort);
+  assert.ok(starts.size > 10, `20 allocators began at ${starts.size} different ports`);
+  for (const p of starts) assert.ok(p >= 50000 && p <= 50999);
 });
 
 test('a bad range is refused', () => {

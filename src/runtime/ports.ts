@@ -3,6 +3,7 @@
  * (as ECS bridge mode's dynamic host ports), a port is never given to two live owners, and a
  * recovered sandbox re-reserves its ports with {@link PortAllocator.restore}.
  */
+import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { DriverError, type NetworkBinding, type PortMapping, type PortProtocol } from './driver.js';
@@ -42,11 +43,18 @@ export class PortAllocator {
     /** The range dynamic ports come from. */
     readonly range: PortRange,
     private readonly probe: PortProbe = probeHostPort,
+    /**
+     * The first dynamic port to try. Default: a random one of the range, so that two Berths on one
+     * host (or anything else taking ports from the same range) do not try the same ports in the
+     * same order: a port is probed free, then bound by the task a moment later, and two allocators
+     * walking in step could both be given it in that moment.
+     */
+    start?: number,
   ) {
     if (!(Number.isInteger(range.from) && Number.isInteger(range.to) && range.from >= 1 && range.to <= 65535 && range.from <= range.to)) {
       throw new RangeError(`port range must be two whole numbers 1-65535, from <= to; got ${range.from}-${range.to}`);
     }
-    this.cursor = range.from;
+    this.cursor = start !== undefined && start >= range.from && start <= range.to ? start : range.from + randomInt(range.to - range.from + 1);
   }
 
   /**
