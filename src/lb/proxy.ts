@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import { countElbResponse, countTargetResponse } from './counters.js';
 import { sendElbResponse } from './error-pages.js';
 import { downstreamRawHeaders, upstreamRequestHeaders } from './headers.js';
-import type { TargetRuntime } from './target.js';
+import type { InFlight, TargetRuntime } from './target.js';
 import type { TargetGroupRuntime } from './target-group.js';
 
 /** Everything one forward needs. */
@@ -57,8 +57,11 @@ interface CoreHandler {
   onError(err: Error): void;
 }
 
-/** One forwarded request: the undici handler and the client side's bookkeeping, in one object. */
-class Exchange implements CoreHandler {
+/** One forwarded request: the undici handler, the client side's bookkeeping and its target's in-flight list node, in one object. */
+class Exchange implements CoreHandler, InFlight {
+  prev: InFlight | undefined = undefined;
+  next: InFlight | undefined = undefined;
+  ended = false;
   private abortUpstreamFn: ((err?: Error) => void) | undefined;
   private abortedEarly: Error | undefined;
   private resumeUpstream: (() => void) | undefined;
@@ -71,15 +74,16 @@ class Exchange implements CoreHandler {
   contentLength = -1;
   private drainWatched = false;
   private readonly started: number;
-  private readonly end: () => void;
 
   constructor(private readonly job: ProxyJob) {
     this.started = job.now();
-    this.end = job.target.begin(() => {
-      // The deregistration delay ran out: cut the request as ALB does.
-      this.abortUpstream(new Error('deregistration delay elapsed'));
-      job.res.destroy();
-    });
+    job.target.enter(this);
+  }
+
+  /** The deregistration delay ran out (or the target closed with force): cut the request as ALB does. */
+  abort(): void {
+    this.abortUpstream(new Error('deregistration delay elapsed'));
+    this.job.res.destroy();
   }
 
   abortUpstream(reason: Error): void {
@@ -90,7 +94,7 @@ class Exchange implements CoreHandler {
   finish(elbStatus: number, targetStatus?: number): void {
     if (this.over) return;
     this.over = true;
-    this.end();
+    this.job.target.leave(this);
     this.job.finished?.(elbStatus, targetStatus);
   }
 

@@ -169,8 +169,17 @@ function weightsOf(action: ForwardAction): Weighted<string>[] {
 }
 
 /** Chooses the group (weights, group stickiness) and target (algorithm, target stickiness) for a request. */
+/** The Set-Cookie values of a forward without stickiness: none (shared, never written to). */
+const NO_COOKIES: string[] = [];
+
 export function chooseForward(ctx: EngineContext, action: ForwardAction, cookieHeader: string | string[] | undefined): ForwardChoice {
   const { options } = ctx;
+  // Without stickiness (group or target) no cookie is read or set: nothing to allocate for them.
+  if (!action.stickiness?.enabled) {
+    const arn = action.targetGroups.length === 1 ? action.targetGroups[0].arn : chooseWeighted(weightsOf(action), options.random);
+    const group = arn ? ctx.group(arn) : undefined;
+    if (group && !group.config.stickiness.enabled) return { group, target: group.select(undefined), setCookies: NO_COOKIES };
+  }
   // Cookies and the wall clock matter only with stickiness: read on first use.
   let cookieMap: Map<string, string> | undefined;
   const cookies = { get: (name: string) => (cookieMap ??= parseCookies(cookieHeader)).get(name) };

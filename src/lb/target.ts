@@ -18,8 +18,9 @@ export type Abort = () => void;
  * collection copy and promote megabytes (measured: ~10 µs of GC per proxied request, most of
  * the load balancer's gap to a bare Node proxy); unlinking a node allocates nothing.
  */
-interface InFlight {
-  abort: Abort;
+export interface InFlight {
+  /** Ends the request (a drain's delay ran out, or the target is closed with force). */
+  abort(): void;
   prev: InFlight | undefined;
   next: InFlight | undefined;
   ended: boolean;
@@ -74,20 +75,31 @@ export class TargetRuntime {
 
   /** Tracks a request until `done` is called; `abort` is used if a drain's delay runs out first. */
   begin(abort: Abort): () => void {
+    const node: InFlight = { abort, prev: undefined, next: undefined, ended: false };
+    this.enter(node);
+    return () => this.leave(node);
+  }
+
+  /** Tracks `node` (a request's own object, so nothing is allocated per request) until {@link leave}. */
+  enter(node: InFlight): void {
     this.outstanding++;
-    const node: InFlight = { abort, prev: undefined, next: this.inflight, ended: false };
+    node.ended = false;
+    node.prev = undefined;
+    node.next = this.inflight;
     if (this.inflight) this.inflight.prev = node;
     this.inflight = node;
-    return () => {
-      if (node.ended) return;
-      node.ended = true;
-      this.outstanding--;
-      if (node.prev) node.prev.next = node.next;
-      else this.inflight = node.next;
-      if (node.next) node.next.prev = node.prev;
-      node.prev = node.next = undefined;
-      if (this.draining && this.outstanding === 0) this.finishDrain();
-    };
+  }
+
+  /** Stops tracking `node`; idempotent. */
+  leave(node: InFlight): void {
+    if (node.ended) return;
+    node.ended = true;
+    this.outstanding--;
+    if (node.prev) node.prev.next = node.next;
+    else this.inflight = node.next;
+    if (node.next) node.next.prev = node.prev;
+    node.prev = node.next = undefined;
+    if (this.draining && this.outstanding === 0) this.finishDrain();
   }
 
   /**
@@ -164,9 +176,9 @@ export class TargetRuntime {
 
   /** Ends every request in flight (each abort unlinks its own node, so the list is copied first). */
   private abortInFlight(): void {
-    const aborts: Abort[] = [];
-    for (let n = this.inflight; n; n = n.next) aborts.push(n.abort);
-    for (const abort of aborts) abort();
+    const nodes: InFlight[] = [];
+    for (let n = this.inflight; n; n = n.next) nodes.push(n);
+    for (const n of nodes) n.abort();
   }
 
   private finishDrain(): void {
