@@ -2,10 +2,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../state/index.js';
-import { migrateTaskStats, recordTaskStats, type TaskStatsSample } from '../../agent/stats-sampler.js';
+import { migrateTaskStats, recordTaskStats } from '../../agent/stats-sampler.js';
 import { ecsDatums, ecsUtilization, type UtilizationSample } from './ecs-metrics.js';
 import { createMetricStore } from './index.js';
 import { MetricProducers } from './producers.js';
+import { webTaskSample } from './test-samples.js';
 
 const MIB = 1024 * 1024;
 const sample = (taskArn: string, serviceName: string | undefined, used: number, reserved: number, mem = 0, memReserved?: number): UtilizationSample => ({
@@ -66,19 +67,7 @@ describe('AWS/ECS utilization', () => {
 
 describe('AWS/ECS utilization through the producer and the metric store', () => {
   const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
-  const rec = (taskArn: string, at: number, used: number): TaskStatsSample => ({
-    taskArn,
-    clusterArn: 'arn:aws:ecs:us-east-1:000000000000:cluster/prod',
-    clusterName: 'prod',
-    serviceName: 'web',
-    at: new Date(at),
-    cpuUnitsUsed: used,
-    cpuUnitsReserved: 256,
-    cpuUtilization: (used / 256) * 100,
-    memoryBytes: 64 * MIB,
-    memoryReservedBytes: 512 * MIB,
-    memoryUtilization: 12.5,
-  });
+  const rec = webTaskSample;
 
   it('publishes one statistic set per minute from the samples taken in that minute, timestamped to the minute', () => {
     const store = Store.openFile(':memory:');

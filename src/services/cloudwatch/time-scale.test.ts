@@ -6,10 +6,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { callOperation, testContext } from '../../api/test-support.js';
-import { migrateTaskStats, recordTaskStats, type TaskStatsSample } from '../../agent/stats-sampler.js';
+import { migrateTaskStats, recordTaskStats } from '../../agent/stats-sampler.js';
 import { Store } from '../../state/index.js';
 import { createAlarmEngine, createCloudWatchService, createMetricStore } from './index.js';
 import { metricsIntervalSeconds, MetricProducers } from './producers.js';
+import { webTaskSample } from './test-samples.js';
 
 const T0 = Date.UTC(2026, 10, 30, 3, 0, 0);
 const ctx = testContext({ accountId: '123456789012', region: 'us-east-1' });
@@ -134,20 +135,7 @@ describe('the metric store at scaled periods', () => {
 });
 
 describe('the producers at --time-scale', () => {
-  const MIB = 1024 * 1024;
-  const rec = (at: number, used: number): TaskStatsSample => ({
-    taskArn: 'a',
-    clusterArn: 'arn:aws:ecs:us-east-1:000000000000:cluster/prod',
-    clusterName: 'prod',
-    serviceName: 'web',
-    at: new Date(at),
-    cpuUnitsUsed: used,
-    cpuUnitsReserved: 256,
-    cpuUtilization: (used / 256) * 100,
-    memoryBytes: 64 * MIB,
-    memoryReservedBytes: 512 * MIB,
-    memoryUtilization: 12.5,
-  });
+  const rec = (at: number, used: number) => webTaskSample('a', at, used);
 
   it('the interval is a scaled minute unless BERTH_METRICS_INTERVAL_SECONDS or the option says otherwise', () => {
     assert.equal(metricsIntervalSeconds(undefined, {}, 1), 60);
