@@ -6,7 +6,7 @@
  * hop-by-hop headers removed, and, with drop_invalid_header_fields, header names that are not
  * letters, digits and hyphens dropped.
  */
-import { randomFillSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** Headers that describe one connection, never forwarded (RFC 9110 section 7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
@@ -17,9 +17,11 @@ for (const n of [...HOP_BY_HOP, 'set-cookie', 'content-length']) MAYBE_SPECIAL[n
 
 const VALID_NAME = /^[A-Za-z0-9-]+$/;
 
-// Random bytes for trace ids, filled 4 KiB at a time: one system call per 341 requests, not one each.
-const entropy = Buffer.alloc(12 * 341);
-let entropyAt = entropy.length;
+// Random hex for trace ids, made 4 KiB of random bytes at a time (one system call and one hex
+// conversion per 341 requests, not one each); a trace id takes the next 24 hex digits.
+const ENTROPY_BYTES = 12 * 341;
+let entropyHex = '';
+let entropyAt = ENTROPY_BYTES * 2;
 
 // The epoch-seconds field changes once a second: formatted once per second, not per request.
 let secondsAt = -1;
@@ -27,8 +29,8 @@ let secondsHex = '';
 
 /** A new trace id in ALB's format. */
 export function newTraceId(nowMs = Date.now()): string {
-  if (entropyAt + 12 > entropy.length) {
-    randomFillSync(entropy);
+  if (entropyAt + 24 > ENTROPY_BYTES * 2) {
+    entropyHex = randomBytes(ENTROPY_BYTES).toString('hex');
     entropyAt = 0;
   }
   const seconds = Math.floor(nowMs / 1000);
@@ -36,8 +38,8 @@ export function newTraceId(nowMs = Date.now()): string {
     secondsAt = seconds;
     secondsHex = seconds.toString(16).padStart(8, '0');
   }
-  const hex = entropy.toString('hex', entropyAt, entropyAt + 12);
-  entropyAt += 12;
+  const hex = entropyHex.slice(entropyAt, entropyAt + 24);
+  entropyAt += 24;
   return `1-${secondsHex}-${hex}`;
 }
 
@@ -120,18 +122,25 @@ export function downstreamRawHeaders(raw: readonly (Buffer | string)[], setCooki
   let listed: string[] | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i].toString('latin1');
-    const value = raw[i + 1].toString('latin1');
-    // Only names as long as a hop-by-hop one (or Set-Cookie) need a case-insensitive look.
+    // Only names as long as a hop-by-hop one (or Set-Cookie) need a case-insensitive look; the
+    // value of a dropped header is not even decoded (Connection's aside: it lists more to drop).
     if (MAYBE_SPECIAL[name.length]) {
       const lower = name.toLowerCase();
       if (HOP_BY_HOP.has(lower)) {
-        if (lower === 'connection') for (const t of value.split(',')) (listed ??= []).push(t.trim().toLowerCase());
+        if (lower === 'connection') {
+          const value = raw[i + 1].toString('latin1');
+          // "keep-alive" and "close" name no header that could follow.
+          if (value !== 'keep-alive' && value !== 'close') for (const t of value.split(',')) (listed ??= []).push(t.trim().toLowerCase());
+        }
         continue;
       }
+      const value = raw[i + 1].toString('latin1');
       if (targetSetCookies && lower === 'set-cookie') targetSetCookies.push(value);
       else if (body && lower === 'content-length') body.contentLength = Number(value);
+      out.push(name, value);
+      continue;
     }
-    out.push(name, value);
+    out.push(name, raw[i + 1].toString('latin1'));
   }
   if (listed) {
     for (let i = out.length - 2; i >= 0; i -= 2) if (listed.includes(out[i].toLowerCase())) out.splice(i, 2);
