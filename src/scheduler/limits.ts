@@ -4,6 +4,7 @@
  * throttle waits, and how long a rollout watched by deployment alarms bakes.
  */
 import { scaledSeconds } from '../config/time-scale.js';
+import { alarmPeriodSeconds, type AlarmPeriodFields } from '../services/cloudwatch/alarm-store.js';
 
 /** The most tasks (RUNNING + PENDING, every deployment) a rollout may have: maximumPercent of desired, rounded down. */
 export function maxTasks(desiredCount: number, maximumPercent: number): number {
@@ -51,10 +52,8 @@ export function backoffMs(consecutiveFailures: number, b: ResolvedBackoff): numb
 }
 
 /** What {@link deploymentAlarmBakeMs} reads of a CloudWatch alarm (PutMetricAlarm's members). */
-export interface BakedAlarm {
-  Period?: number;
+export interface BakedAlarm extends AlarmPeriodFields {
   EvaluationPeriods: number;
-  Metrics?: { Period?: number; ReturnData?: boolean; MetricStat?: { Period: number } }[];
 }
 
 /**
@@ -66,8 +65,5 @@ export interface BakedAlarm {
  * shortest), lasting scaledSeconds(period, timeScale) real seconds as the alarm engine evaluates it.
  */
 export function deploymentAlarmBakeMs(alarm: BakedAlarm, timeScale = 1): number {
-  const returned = alarm.Metrics?.find((q) => q.ReturnData !== false);
-  const periods = (alarm.Metrics ?? []).flatMap((q) => (q.MetricStat ? [q.MetricStat.Period] : q.Period !== undefined ? [q.Period] : []));
-  const period = alarm.Period ?? returned?.MetricStat?.Period ?? returned?.Period ?? (periods.length ? Math.min(...periods) : 60);
-  return scaledSeconds(period, timeScale) * (alarm.EvaluationPeriods + 1) * 1000;
+  return scaledSeconds(alarmPeriodSeconds(alarm), timeScale) * (alarm.EvaluationPeriods + 1) * 1000;
 }

@@ -16,7 +16,7 @@
 import { scaledSeconds } from '../../config/time-scale.js';
 import { pause } from '../../reconcile/index.js';
 import { evaluateAlarm, evaluationRange, type Datapoint, type EvaluationConfig, type Evaluation, type ComparisonOperator, type TreatMissingData } from './alarm-evaluate.js';
-import { AlarmStore, runAlarmActions, type AlarmActionHook, type AlarmRecord } from './alarm-store.js';
+import { AlarmStore, alarmPeriodSeconds, runAlarmActions, type AlarmActionHook, type AlarmRecord } from './alarm-store.js';
 import { HISTORY_RETENTION_MS } from './alarms.js';
 import type { CloudWatchDeps } from './deps.js';
 import { getMetricDataOperations } from './get-metric-data.js';
@@ -78,11 +78,7 @@ export class AlarmEngine {
   }
 
   private periodOf(a: AlarmRecord): number {
-    const c = a.config;
-    if (c.Period !== undefined) return c.Period;
-    const returned = c.Metrics!.find((q) => q.ReturnData !== false)!;
-    const periods = c.Metrics!.flatMap((q) => (q.MetricStat ? [q.MetricStat.Period] : q.Period !== undefined ? [q.Period] : []));
-    return returned.MetricStat?.Period ?? returned.Period ?? Math.min(...periods);
+    return alarmPeriodSeconds(a.config);
   }
 
   /** The evaluation range's datapoints for `a` at `now`. */

@@ -19,6 +19,24 @@ export interface WireMetricDataQuery {
 }
 
 /** An alarm's configuration, wire-shaped (the members PutMetricAlarm takes and MetricAlarm returns). */
+/** What {@link alarmPeriodSeconds} reads of an alarm (PutMetricAlarm's members). */
+export interface AlarmPeriodFields {
+  Period?: number;
+  Metrics?: { Period?: number; ReturnData?: boolean; MetricStat?: { Period: number } }[];
+}
+
+/**
+ * The period an alarm is evaluated at, in seconds: its Period; for a metric-math alarm the
+ * returned query's, else the shortest of its queries' (PutMetricAlarm makes sure there is one).
+ */
+export function alarmPeriodSeconds(alarm: AlarmPeriodFields): number {
+  if (alarm.Period !== undefined) return alarm.Period;
+  const queries = alarm.Metrics ?? [];
+  const returned = queries.find((q) => q.ReturnData !== false);
+  const periods = queries.flatMap((q) => (q.MetricStat ? [q.MetricStat.Period] : q.Period !== undefined ? [q.Period] : []));
+  return returned?.MetricStat?.Period ?? returned?.Period ?? (periods.length ? Math.min(...periods) : 60);
+}
+
 export interface AlarmConfig {
   AlarmDescription?: string;
   ActionsEnabled: boolean;

@@ -7,9 +7,10 @@
 import type { CallContext, Operation } from '../../api/index.js';
 import { ServiceError } from '../../errors/index.js';
 import { COMPARISON_OPERATORS, TREAT_MISSING_DATA, type StateValue } from './alarm-evaluate.js';
-import { AlarmStore, runAlarmActions, toMetricAlarm, type AlarmActionHook, type AlarmConfig, type AlarmRecord, type HistoryItemType, type WireMetricDataQuery } from './alarm-store.js';
+import { AlarmStore, alarmPeriodSeconds, runAlarmActions, toMetricAlarm, type AlarmActionHook, type AlarmConfig, type AlarmRecord, type HistoryItemType, type WireMetricDataQuery } from './alarm-store.js';
 import type { CloudWatchDeps } from './deps.js';
 import { invalidNextToken, invalidParameterCombination, invalidParameterValue, missingParameter } from './errors.js';
+import { checkQueryShape } from './get-metric-data.js';
 import { MathError, parseExpression } from './math.js';
 import { canonicalDimensions } from './series.js';
 import { parseStat } from './stats.js';
@@ -64,11 +65,7 @@ function checkMetrics(metrics: WireMetricDataQuery[]): number {
   const periods: number[] = [];
   metrics.forEach((q, i) => {
     const p = `Metrics.member.${i + 1}`;
-    if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) throw invalidParameterValue(`The value ${q.Id} for parameter ${p}.Id is invalid: it must start with a lowercase letter and hold only letters, digits and underscores.`);
-    if (ids.has(q.Id)) throw invalidParameterValue(`The value ${q.Id} for parameter ${p}.Id is a duplicate: every query needs its own Id.`);
-    ids.add(q.Id);
-    if (q.MetricStat && q.Expression !== undefined) throw invalidParameterCombination(`The parameters ${p}.MetricStat and ${p}.Expression are mutually exclusive and you have specified both.`);
-    if (!q.MetricStat && q.Expression === undefined) throw missingParameter(`The parameter ${p}.MetricStat or ${p}.Expression is required.`);
+    checkQueryShape(q, p, ids);
     if (q.Period !== undefined) checkAlarmPeriod(q.Period, `${p}.Period`);
     if (q.MetricStat) {
       const m = q.MetricStat;
@@ -89,8 +86,7 @@ function checkMetrics(metrics: WireMetricDataQuery[]): number {
     }
   });
   if (periods.length === 0) throw missingParameter('The metric-math alarm needs a period: give a MetricStat query or an expression Period.');
-  const returned = metrics.find((q) => q.ReturnData !== false)!;
-  return returned.MetricStat?.Period ?? returned.Period ?? Math.min(...periods);
+  return alarmPeriodSeconds({ Metrics: metrics });
 }
 
 /** Validates PutMetricAlarm's input; answers the configuration to store. */

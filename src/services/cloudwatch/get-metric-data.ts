@@ -55,17 +55,26 @@ function decodeToken(token: string): number {
 }
 
 /** Checks each query's shape (periods too, unless `periodRules` is false); returns the parsed statistic and expression trees by id. */
+/**
+ * The checks every metric data query gets, in GetMetricData and in a metric-math alarm's Metrics
+ * (`p` names it in messages, e.g. "MetricDataQueries.member.2"): a valid Id not used before in
+ * `ids` (added to it), and exactly one of MetricStat and Expression.
+ */
+export function checkQueryShape(q: { Id: string; MetricStat?: unknown; Expression?: string }, p: string, ids: Set<string>): void {
+  if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) throw invalidParameterValue(`The value ${q.Id} for parameter ${p}.Id is invalid: it must start with a lowercase letter and hold only letters, digits and underscores.`);
+  if (ids.has(q.Id)) throw invalidParameterValue(`The value ${q.Id} for parameter ${p}.Id is a duplicate: every query needs its own Id.`);
+  ids.add(q.Id);
+  if (q.MetricStat && q.Expression !== undefined) throw invalidParameterCombination(`The parameters ${p}.MetricStat and ${p}.Expression are mutually exclusive and you have specified both.`);
+  if (!q.MetricStat && q.Expression === undefined) throw missingParameter(`The parameter ${p}.MetricStat or ${p}.Expression is required.`);
+}
+
 function checkQueries(queries: WireQuery[], periodRules: boolean) {
   if (queries.length === 0) throw missingParameter('The parameter MetricDataQueries is required.');
   if (queries.length > MAX_QUERIES) throw invalidParameterValue(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`);
   const ids = new Set<string>();
   return queries.map((q, i) => {
     const p = `MetricDataQueries.member.${i + 1}`;
-    if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) throw invalidParameterValue(`The value ${q.Id} for parameter ${p}.Id is invalid: it must start with a lowercase letter and hold only letters, digits and underscores.`);
-    if (ids.has(q.Id)) throw invalidParameterValue(`The value ${q.Id} for parameter ${p}.Id is a duplicate: every query needs its own Id.`);
-    ids.add(q.Id);
-    if (q.MetricStat && q.Expression !== undefined) throw invalidParameterCombination(`The parameters ${p}.MetricStat and ${p}.Expression are mutually exclusive and you have specified both.`);
-    if (!q.MetricStat && q.Expression === undefined) throw missingParameter(`The parameter ${p}.MetricStat or ${p}.Expression is required.`);
+    checkQueryShape(q, p, ids);
     if (q.Period !== undefined && periodRules) checkPeriod(q.Period, `${p}.Period`);
     if (q.MetricStat) {
       const m = q.MetricStat;
