@@ -26,48 +26,40 @@ export const activityToWire = ({ policyArn: _p, fromCapacity: _f, toCapacity: _t
 export function scaleTo(deps: AutoScalingDeps, target: ScalableTargetRecord, from: number, to: number, cause: string, policyArn?: string): ActivityRecord {
   const { cluster, service } = parseResourceId(target.ResourceId);
   deps.ecs.setDesiredCount(cluster, service, to);
-  const at = deps.now().toISOString();
-  const a: ActivityRecord = {
-    ActivityId: randomUUID(),
-    ServiceNamespace: target.ServiceNamespace,
-    ResourceId: target.ResourceId,
-    ScalableDimension: target.ScalableDimension,
+  return recordActivity(deps, target, cause, {
     Description: `Setting desired count to ${to}.`,
-    Cause: cause,
-    StartTime: at,
-    EndTime: at,
     StatusCode: 'Successful',
     StatusMessage: `Successfully set desired count to ${to}. Change successfully fulfilled by ecs.`,
     policyArn,
     fromCapacity: from,
     toCapacity: to,
-  };
-  addActivity(deps, a);
-  return a;
+  });
 }
 
 /** Records an activity that did not scale, with its NotScaledReasons (shown with IncludeNotScaledActivities). */
 export function notScaled(deps: AutoScalingDeps, target: ScalableTargetRecord, wanted: number, reason: NotScaledReason, cause: string, policyArn?: string): ActivityRecord {
-  const at = deps.now().toISOString();
-  const a: ActivityRecord = {
-    ActivityId: randomUUID(),
-    ServiceNamespace: target.ServiceNamespace,
-    ResourceId: target.ResourceId,
-    ScalableDimension: target.ScalableDimension,
+  return recordActivity(deps, target, cause, {
     Description: `Attempting to set desired count to ${wanted}.`,
-    Cause: cause,
-    StartTime: at,
-    EndTime: at,
     StatusCode: 'Failed',
     StatusMessage: `Desired count not changed (${reason.Code}): current ${reason.CurrentCapacity}, minimum ${reason.MinCapacity}, maximum ${reason.MaxCapacity}.`,
     NotScaledReasons: [reason],
     policyArn,
-  };
-  addActivity(deps, a);
-  return a;
+  });
 }
 
-function addActivity(deps: AutoScalingDeps, a: ActivityRecord): void {
+type ActivityFields = Omit<ActivityRecord, 'ActivityId' | 'ServiceNamespace' | 'ResourceId' | 'ScalableDimension' | 'Cause' | 'StartTime' | 'EndTime'>;
+
+/**
+ * Records an activity of `target` that happened now (a new id, the target's keys, `cause`, now as
+ * both start and end, and `fields`), keeping the target's newest activities within the limit.
+ */
+export function recordActivity(deps: AutoScalingDeps, target: ScalableTargetRecord, cause: string, fields: ActivityFields): ActivityRecord {
+  const at = deps.now().toISOString();
+  return addActivity(deps, { ActivityId: randomUUID(), ServiceNamespace: target.ServiceNamespace, ResourceId: target.ResourceId, ScalableDimension: target.ScalableDimension, Cause: cause, StartTime: at, EndTime: at, ...fields });
+}
+
+/** Stores `a` (keeping the target's newest activities within the limit) and returns it. */
+function addActivity(deps: AutoScalingDeps, a: ActivityRecord): ActivityRecord {
   deps.records.addActivity(a);
   deps.store
     .prepare(
@@ -75,6 +67,7 @@ function addActivity(deps: AutoScalingDeps, a: ActivityRecord): void {
          (SELECT seq FROM aas_activities WHERE namespace = ? AND resource_id = ? AND dimension = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
     )
     .run(a.ServiceNamespace, a.ResourceId, a.ScalableDimension, a.ServiceNamespace, a.ResourceId, a.ScalableDimension, MAX_ACTIVITIES_PER_TARGET);
+  return a;
 }
 
 export function activityOperations(deps: AutoScalingDeps): Record<string, Operation> {

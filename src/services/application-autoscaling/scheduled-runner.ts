@@ -6,7 +6,7 @@
  * AWS records them — in one transaction per action.
  */
 import { every } from '../../reconcile/index.js';
-import { randomUUID } from 'node:crypto';
+import { recordActivity } from './activities.js';
 import type { AutoScalingDeps } from './deps.js';
 import type { ScheduledActionRecord } from './records.js';
 import { dueOccurrence, parseSchedule } from './schedule.js';
@@ -34,16 +34,8 @@ function fire(deps: AutoScalingDeps, a: ScheduledActionRecord, now: number): boo
   if (min !== target.MinCapacity || max !== target.MaxCapacity) {
     const updated = { ...target, MinCapacity: min, MaxCapacity: max };
     deps.records.saveTarget(updated);
-    const at = new Date(now).toISOString();
-    deps.records.addActivity({
-      ActivityId: randomUUID(),
-      ServiceNamespace: target.ServiceNamespace,
-      ResourceId: target.ResourceId,
-      ScalableDimension: target.ScalableDimension,
+    recordActivity(deps, target, `scheduled action name ${a.ScheduledActionName} was triggered`, {
       Description: `Setting min capacity to ${min} and max capacity to ${max}`,
-      Cause: `scheduled action name ${a.ScheduledActionName} was triggered`,
-      StartTime: at,
-      EndTime: at,
       StatusCode: 'Successful',
       StatusMessage: `Successfully set min capacity to ${min} and max capacity to ${max}`,
     });
