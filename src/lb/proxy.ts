@@ -99,7 +99,7 @@ class Exchange implements CoreHandler, InFlight {
   }
 
   /** The client's socket closed (or the response ended): a response not wholly handed over means the client went away first (ALB's 460). */
-  readonly onClientClose = (): void => {
+  onClientClose(): void {
     clearTimeout(this.answerTimer);
     const { res, group } = this.job;
     if (this.over) return;
@@ -110,9 +110,7 @@ class Exchange implements CoreHandler, InFlight {
     this.abortUpstream(new Error('client closed the connection'));
     if (!this.responded) countElbResponse(group.counters, 460);
     this.finish(460, this.responded ? this.status : undefined);
-  };
-
-  readonly onDrain = (): void => this.resumeUpstream?.();
+  }
 
   /** The wait for the target's answer once a request body is in (undici's headers timeout would run from the start). */
   waitForAnswer(): void {
@@ -166,7 +164,7 @@ class Exchange implements CoreHandler, InFlight {
     // Backpressure: a slow client pauses the target's connection instead of buffering.
     if (!this.drainWatched) {
       this.drainWatched = true;
-      res.on('drain', this.onDrain);
+      res.on('drain', () => this.resumeUpstream?.());
     }
     return false;
   }

@@ -179,6 +179,7 @@ export function chooseForward(ctx: EngineContext, action: ForwardAction, cookieH
     const arn = action.targetGroups.length === 1 ? action.targetGroups[0].arn : chooseWeighted(weightsOf(action), options.random);
     const group = arn ? ctx.group(arn) : undefined;
     if (group && !group.config.stickiness.enabled) return { group, target: group.select(undefined), setCookies: NO_COOKIES };
+    // A group with target stickiness: the full path below draws the group again (an equally random choice).
   }
   // Cookies and the wall clock matter only with stickiness: read on first use.
   let cookieMap: Map<string, string> | undefined;
