@@ -253,4 +253,35 @@ for (const workers of LB_MODES) describe(`listeners${modeName(workers)}`, () => 
       await slow.close();
     }
   });
+  it('passes bodies through byte for byte: every byte value, small (one write with the head) and large (streamed)', async () => {
+    const small = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const large = Buffer.concat(Array.from({ length: 300 }, (_, i) => Buffer.from(small.map((b) => (b + i) & 0xff))));
+    const bin = await startBackend('bin', (req, res) => {
+      const body = req.url === '/large' ? large : small;
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      // The large one in pieces, so the last write is a part of it.
+      if (body === large) {
+        res.write(body.subarray(0, 30_000));
+        setTimeout(() => res.end(body.subarray(30_000)), 20);
+      } else res.end(body);
+      return true;
+    });
+    const engine = createLoadBalancerEngine({ timeScale: 0.05, workers });
+    try {
+      const tg = targetGroup('bin', [{ port: bin.port }], { healthCheck: FAST_HC });
+      const snap = { loadBalancers: [loadBalancer('bin', [listener('bin', [forwardRule('default', tg.arn)])])], targetGroups: [tg] };
+      await engine.apply(snap);
+      const base = listenerUrl(engine, snap.loadBalancers[0].listeners[0].arn);
+      await waitFor('healthy', () => engine.targetHealth(tg.arn)[0]?.state === 'healthy');
+      for (const [path, want] of [['/small', small], ['/large', large]] as const) {
+        const r = await fetch(`${base}${path}`);
+        assert.equal(r.status, 200);
+        assert.equal(r.headers.get('content-length'), String(want.length));
+        assert.ok(Buffer.from(await r.arrayBuffer()).equals(want), `${path}: the bytes the target sent`);
+      }
+    } finally {
+      await engine.close();
+      await bin.close();
+    }
+  });
 });

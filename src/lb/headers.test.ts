@@ -1,7 +1,20 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openCookie, parseCookies, sealCookie, setCookieHeader } from './cookies.js';
-import { downstreamRawHeaders, traceHeader, upstreamRequestHeaders } from './headers.js';
+import { downstreamRawHeaders, traceHeader, upstreamRequestHeaders as upstreamList, type ForwardContext } from './headers.js';
+
+/** The upstream header list by lower-cased name (repeats as arrays), for lookups. */
+function upstreamRequestHeaders(raw: string[], c: ForwardContext): Record<string, string | string[]> {
+  const list = upstreamList(raw, c);
+  assert.equal(list.length % 2, 0);
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const k = list[i].toLowerCase();
+    const prev = out[k];
+    out[k] = prev === undefined ? list[i + 1] : Array.isArray(prev) ? [...prev, list[i + 1]] : [prev, list[i + 1]];
+  }
+  return out;
+}
 
 const ctx = { clientIp: '::ffff:127.0.0.9', listenerPort: 8080, xffMode: 'append' as const, dropInvalidHeaderFields: false };
 
@@ -28,6 +41,12 @@ describe('upstream request headers', () => {
     assert.equal(h['host'], 'a');
     assert.equal(h['content-length'], '3');
     assert.equal(h['x-forwarded-for'], '1.1.1.1, 127.0.0.9');
+  });
+  it('keeps the client\'s order, case and repeated lines, and appends the load balancer\'s headers last', () => {
+    const list = upstreamList(['Host', 'a', 'X-Custom', '1', 'accept', 'x', 'Connection', 'keep-alive', 'X-CUSTOM', '2', 'x-forwarded-proto', 'https'], ctx);
+    assert.deepEqual(list.slice(0, 8), ['Host', 'a', 'X-Custom', '1', 'accept', 'x', 'X-CUSTOM', '2']);
+    assert.deepEqual(list.filter((_, i) => i % 2 === 0).slice(4), ['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Port', 'X-Amzn-Trace-Id']);
+    assert.deepEqual(list.slice(8, 14), ['X-Forwarded-For', '127.0.0.9', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Port', '8080']);
   });
   it('keeps Connection and Upgrade for upgrades', () => {
     const h = upstreamRequestHeaders(['Connection', 'Upgrade', 'Upgrade', 'websocket'], { ...ctx, upgrade: true });

@@ -61,51 +61,57 @@ export interface ForwardContext {
   upgrade?: boolean;
 }
 
-/** Request headers for the target, built from node's raw header list (order and repeats kept). */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], ctx: ForwardContext): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+/** By name length: whether a request header of that length may be one the load balancer sets, drops or reads. */
+const REQUEST_SPECIAL: boolean[] = [];
+for (const n of [...HOP_BY_HOP, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port', 'x-amzn-trace-id']) REQUEST_SPECIAL[n.length] = true;
+
+/**
+ * Request headers for the target, from node's raw header list: a flat list (name, value, ...) in
+ * the client's order and case, repeats kept, that undici and node:http take as is. Hop-by-hop
+ * headers and those the client's Connection header lists are dropped; X-Forwarded-For/-Proto/-Port
+ * and X-Amzn-Trace-Id are the load balancer's, appended last.
+ */
+export function upstreamRequestHeaders(rawHeaders: readonly string[], ctx: ForwardContext): string[] {
+  const out: string[] = [];
   let connection: string | undefined;
   let xff: string | undefined;
   let trace: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
-    const lower = name.toLowerCase();
     const value = rawHeaders[i + 1];
     if (ctx.dropInvalidHeaderFields && !VALID_NAME.test(name)) continue;
-    if (lower === 'x-forwarded-for') {
-      xff = xff === undefined ? value : `${xff}, ${value}`;
-      continue;
+    // Only names as long as a special one need a case-insensitive look.
+    if (REQUEST_SPECIAL[name.length]) {
+      const lower = name.toLowerCase();
+      if (lower === 'x-forwarded-for') {
+        xff = xff === undefined ? value : `${xff}, ${value}`;
+        continue;
+      }
+      if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-port') continue;
+      if (lower === 'x-amzn-trace-id') {
+        trace ??= value;
+        continue;
+      }
+      if (lower === 'connection') connection = connection === undefined ? value : `${connection},${value}`;
+      if (!(ctx.upgrade && (lower === 'connection' || lower === 'upgrade')) && HOP_BY_HOP.has(lower)) continue;
     }
-    if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-port') continue;
-    if (lower === 'x-amzn-trace-id') {
-      trace ??= value;
-      continue;
-    }
-    if (lower === 'connection') connection = connection === undefined ? value : `${connection},${value}`;
-    if (ctx.upgrade && (lower === 'connection' || lower === 'upgrade')) {
-      out[lower] = value;
-      continue;
-    }
-    if (HOP_BY_HOP.has(lower)) continue;
-    const prev = out[lower];
-    if (prev === undefined) out[lower] = value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else out[lower] = [prev, value];
+    out.push(name, value);
   }
   // Headers a client lists in Connection are hop-by-hop too; framing and routing headers stay.
   if (connection !== undefined) {
+    const listed: string[] = [];
     for (const t of connection.split(',')) {
-      const listed = t.trim().toLowerCase();
-      if (listed === 'host' || listed === 'content-length' || (ctx.upgrade && (listed === 'connection' || listed === 'upgrade'))) continue;
-      delete out[listed];
+      const name = t.trim().toLowerCase();
+      // keep-alive and close name no header still in the list (Keep-Alive is dropped as hop-by-hop).
+      if (name === 'keep-alive' || name === 'close' || name === 'host' || name === 'content-length' || (ctx.upgrade && (name === 'connection' || name === 'upgrade'))) continue;
+      listed.push(name);
     }
+    if (listed.length > 0) for (let i = out.length - 2; i >= 0; i -= 2) if (listed.includes(out[i].toLowerCase())) out.splice(i, 2);
   }
   const clientIp = unmapIpv4(ctx.clientIp);
-  if (ctx.xffMode === 'append') out['x-forwarded-for'] = xff ? `${xff}, ${clientIp}` : clientIp;
-  else if (ctx.xffMode === 'preserve' && xff !== undefined) out['x-forwarded-for'] = xff;
-  out['x-forwarded-proto'] = 'http';
-  out['x-forwarded-port'] = String(ctx.listenerPort);
-  out['x-amzn-trace-id'] = traceHeader(trace);
+  if (ctx.xffMode === 'append') out.push('X-Forwarded-For', xff ? `${xff}, ${clientIp}` : clientIp);
+  else if (ctx.xffMode === 'preserve' && xff !== undefined) out.push('X-Forwarded-For', xff);
+  out.push('X-Forwarded-Proto', 'http', 'X-Forwarded-Port', String(ctx.listenerPort), 'X-Amzn-Trace-Id', traceHeader(trace));
   return out;
 }
 

@@ -57,6 +57,9 @@ interface CoreHandler {
   onError(err: Error): void;
 }
 
+/** The largest last body chunk sent as a string with the response head (see Exchange.onData). */
+const SMALL_BODY = 8 * 1024;
+
 /** One forwarded request: the undici handler, the client side's bookkeeping and its target's in-flight list node, in one object. */
 class Exchange implements CoreHandler, InFlight {
   prev: InFlight | undefined = undefined;
@@ -154,9 +157,12 @@ class Exchange implements CoreHandler, InFlight {
     if (this.contentLength >= 0) {
       this.contentLength -= chunk.length;
       // The last bytes of a body of declared length end the response in the same write as
-      // themselves (no cork and uncork a tick later, as a write and then end would take).
+      // themselves (no cork and uncork a tick later, as a write and then end would take). A small
+      // one goes as a latin1 string (byte for byte): node then sends the response head and it as
+      // one string in one write(), where a Buffer takes a corked writev of two parts.
       if (this.contentLength === 0) {
-        res.end(chunk);
+        if (chunk.length <= SMALL_BODY) res.end(chunk.toString('latin1'), 'latin1');
+        else res.end(chunk);
         return true;
       }
     }
@@ -211,7 +217,7 @@ export function proxyRequest(job: ProxyJob): void {
   // The listener's one 'close' listener calls exchangeClosed (no listener of our own per response).
   (res as ExchangeResponse)[kExchange] = x;
 
-  let headers: Record<string, string | string[]>;
+  let headers: string[];
   try {
     headers = upstreamRequestHeaders(req.rawHeaders, {
       clientIp: job.clientAddress,
