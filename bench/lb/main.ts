@@ -20,7 +20,8 @@ import { startBerthAlb } from './berth-alb.js';
 import { findNginx, startNginx } from './nginx.js';
 import { compileLbBenchOptions, parseLbBenchArgs, USAGE, type ResolvedLbBenchOptions, type TargetName } from './options.js';
 import { cpuProfileEnv, freePort, onPath, startManaged, treeCpu, type TreeCpu } from './processes.js';
-import { BAR, formatReport, type Row } from './report.js';
+import { BAR, formatReport, type BarResult, type Row } from './report.js';
+import { fmt } from '../shared/table.js';
 import { runWrk, writeDoneScript, type WrkResult } from './wrk.js';
 
 /** The path wrk requests, and the rule's pattern it must match. */
@@ -222,8 +223,10 @@ async function main(): Promise<number> {
   say('\n=== Results ===');
   const { text, met, metN } = formatReport(rows, opts.lbWorkers);
   say(text);
-  if (met !== undefined) say(`\nBar "Berth's load balancer at least ${BAR}x nginx's throughput (worker_processes 1)": ${met ? 'MET' : 'NOT MET'}`);
-  if (metN !== undefined) say(`Bar with ${opts.lbWorkers} workers each (berth-n / nginx-n): ${metN ? 'MET' : 'NOT MET'}`);
+  if (met || metN) say(`\nBar "Berth's load balancer at least ${BAR}x nginx's throughput, at the same worker count":`);
+  const verdict = (b: BarResult) => `${fmt(b.ratio, 2)}x, ${b.met ? 'MET' : 'NOT MET'}`;
+  if (met) say(`  1 worker each (nginx worker_processes 1; Berth's load balancer in its own event loop): ${verdict(met)}`);
+  if (metN) say(`  ${opts.lbWorkers} workers each (nginx worker_processes ${opts.lbWorkers}; BERTH_LB_WORKERS=${opts.lbWorkers})${opts.lbWorkers === os.availableParallelism() ? ', one per CPU as worker_processes auto' : ''}: ${verdict(metN)}`);
   disarm();
   const errors = rows.reduce((n, r) => n + r.result.non2xx + r.result.socketErrors, 0);
   if (errors > 0) say(`\n${errors} errors (non-2xx responses or socket errors): the figures are not trustworthy.`);

@@ -2,6 +2,7 @@
  * Options of the load balancer benchmark in two stages: {@link LbBenchOptions} (flags or
  * environment, all optional) -> {@link compileLbBenchOptions} -> {@link ResolvedLbBenchOptions}.
  */
+import os from 'node:os';
 import { checkPositive, forEachFlag, numberOrUndefined } from '../shared/options.js';
 
 /** The targets wrk is pointed at, in the order they run. */
@@ -30,8 +31,11 @@ export interface LbBenchOptions {
   timeoutS?: number;
   /** Write V8 CPU profiles of Berth and node-proxy into this directory (`--cpu-prof DIR`, `BENCH_CPU_PROF`). */
   cpuProfDir?: string;
-  /** Also measure nginx worker_processes N against Berth with BERTH_LB_WORKERS=N (`--lb-workers N`, `BENCH_LB_WORKERS`; default 0: not). */
-  lbWorkers?: number;
+  /**
+   * Also measure nginx worker_processes N against Berth with BERTH_LB_WORKERS=N (`--lb-workers N`,
+   * `BENCH_LB_WORKERS`; default `auto`: one per CPU, as nginx's worker_processes auto; 0: not).
+   */
+  lbWorkers?: number | 'auto';
 }
 
 /** Options with every default applied. */
@@ -64,14 +68,17 @@ on each target, one after the other in one run. Needs wrk and nginx on PATH
   --threads N           wrk threads (-t)                              (BENCH_THREADS, 2)
   --backend-workers N   backend processes sharing its ports           (BENCH_BACKEND_WORKERS, 1)
   --targets LIST        of ${ALL_TARGETS.join(',')}
-                                                                      (BENCH_TARGETS, all)
+                                                                      (BENCH_TARGETS, all but nginx-auto)
   --timeout S           hard limit for the whole run                  (BENCH_TIMEOUT, 300)
   --cpu-prof DIR        write V8 CPU profiles of Berth and node-proxy (BENCH_CPU_PROF)
-  --lb-workers N        also nginx worker_processes N (nginx-n) against Berth with
-                        BERTH_LB_WORKERS=N (berth-n)                  (BENCH_LB_WORKERS, 0: not)
+  --lb-workers N|auto   also nginx worker_processes N (nginx-n) against Berth with
+                        BERTH_LB_WORKERS=N (berth-n); auto: one per CPU, 0: not
+                                                                      (BENCH_LB_WORKERS, auto)
 
-nginx runs with worker_processes 1 (Berth's load balancer is one Node process: the primary
-ratio) and, for information, worker_processes auto (nginx-auto). node-proxy (for information) is
+Issue 5's bar, Berth >= 0.4x nginx's throughput at the same worker count, is judged at both
+counts measured: nginx worker_processes 1 against Berth's load balancer in its own event loop
+(berth), and worker_processes N against BERTH_LB_WORKERS=N (berth-n; N = one per CPU by default,
+what worker_processes auto gives). nginx-auto is there on request. node-proxy (for information) is
 the least a Node proxy on Berth's parts does (node:http + undici Pool, no rules, no headers added):
 the gap between it and nginx is Node's, between Berth and it Berth's own work.
 With --lb-workers N, Berth's load balancer serves requests in N worker processes (its API stays
@@ -90,22 +97,24 @@ export function compileLbBenchOptions(o: LbBenchOptions): ResolvedLbBenchOptions
   checkPositive('--threads', o.threads, true);
   checkPositive('--backend-workers', o.backendWorkers, true);
   checkPositive('--timeout', o.timeoutS, false);
-  if (o.lbWorkers !== undefined && (!Number.isInteger(o.lbWorkers) || o.lbWorkers < 0 || o.lbWorkers > 64)) {
-    throw new Error(`--lb-workers must be a whole number from 0 to 64; got ${o.lbWorkers}`);
+  if (o.lbWorkers !== undefined && o.lbWorkers !== 'auto' && (!Number.isInteger(o.lbWorkers) || o.lbWorkers < 0 || o.lbWorkers > 64)) {
+    throw new Error(`--lb-workers must be a whole number from 0 to 64, or auto; got ${o.lbWorkers}`);
   }
-  const lbWorkers = o.lbWorkers ?? 0;
+  // auto: one per CPU; on a 1-CPU host that is the 1-worker pair already measured, so none.
+  const cpus = Math.min(64, os.availableParallelism());
+  const lbWorkers = o.lbWorkers === undefined || o.lbWorkers === 'auto' ? (cpus > 1 ? cpus : 0) : o.lbWorkers;
   if (o.warmupS !== undefined && (!Number.isInteger(o.warmupS) || o.warmupS < 0)) {
     throw new Error(`--warmup must be a whole number of seconds, 0 or more; got ${o.warmupS}`);
   }
   const threads = o.threads ?? 2;
   const connections = o.connections ?? 32;
   if (connections < threads) throw new Error(`--connections (${connections}) must be at least --threads (${threads}): wrk gives each thread its share`);
-  const targets = (o.targets ?? ALL_TARGETS.filter((t) => lbWorkers > 0 || !WORKER_TARGETS.includes(t))).map((t) => t.trim()).filter((t) => t !== '');
+  const targets = (o.targets ?? ALL_TARGETS.filter((t) => t !== 'nginx-auto' && (lbWorkers > 0 || !WORKER_TARGETS.includes(t)))).map((t) => t.trim()).filter((t) => t !== '');
   const unknown = targets.filter((t) => !(ALL_TARGETS as readonly string[]).includes(t));
   if (unknown.length) throw new Error(`--targets: unknown ${unknown.join(', ')} (known: ${ALL_TARGETS.join(', ')})`);
   if (targets.length === 0) throw new Error('--targets names no target');
   const needN = targets.filter((t) => (WORKER_TARGETS as readonly string[]).includes(t));
-  if (needN.length && lbWorkers === 0) throw new Error(`--targets ${needN.join(', ')} need --lb-workers N`);
+  if (needN.length && lbWorkers === 0) throw new Error(`--targets ${needN.join(', ')} need --lb-workers N (1 or more)`);
   return {
     durationS: o.durationS ?? 5,
     rounds: o.rounds ?? 3,
@@ -124,6 +133,7 @@ export function compileLbBenchOptions(o: LbBenchOptions): ResolvedLbBenchOptions
 export function parseLbBenchArgs(argv: string[], env: NodeJS.ProcessEnv): LbBenchOptions | undefined {
   const num = numberOrUndefined;
   const list = (s: string | undefined) => (s === undefined || s === '' ? undefined : s.split(','));
+  const workers = (s: string | undefined) => (s === 'auto' ? 'auto' : num(s));
   const o: LbBenchOptions = {
     durationS: num(env.BENCH_DURATION),
     rounds: num(env.BENCH_ROUNDS),
@@ -134,7 +144,7 @@ export function parseLbBenchArgs(argv: string[], env: NodeJS.ProcessEnv): LbBenc
     targets: list(env.BENCH_TARGETS),
     timeoutS: num(env.BENCH_TIMEOUT),
     cpuProfDir: env.BENCH_CPU_PROF,
-    lbWorkers: num(env.BENCH_LB_WORKERS),
+    lbWorkers: workers(env.BENCH_LB_WORKERS),
   };
   const known = forEachFlag(argv, USAGE, (flag, value) => {
     switch (flag) {
@@ -147,7 +157,7 @@ export function parseLbBenchArgs(argv: string[], env: NodeJS.ProcessEnv): LbBenc
       case '--targets': o.targets = list(value()) ?? []; break;
       case '--timeout': o.timeoutS = num(value()); break;
       case '--cpu-prof': o.cpuProfDir = value(); break;
-      case '--lb-workers': o.lbWorkers = num(value()); break;
+      case '--lb-workers': o.lbWorkers = workers(value()); break;
       default:
         return false;
     }

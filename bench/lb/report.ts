@@ -3,7 +3,7 @@ import { fmt, table } from '../shared/table.js';
 import type { TargetName } from './options.js';
 import type { WrkResult } from './wrk.js';
 
-/** Issue 5's bar: Berth's load balancer at least this fraction of nginx's throughput (worker_processes 1). */
+/** Issue 5's bar: Berth's load balancer at least this fraction of nginx's throughput, at the same worker count. */
 export const BAR = 0.4;
 
 /** One target measured. */
@@ -26,7 +26,13 @@ const errors = (r: WrkResult) => r.non2xx + r.socketErrors;
  * `met` for Berth in its event loop against nginx worker_processes 1, `metN` for Berth with N
  * load balancer workers against nginx worker_processes N (--lb-workers N).
  */
-export function formatReport(rows: Row[], lbWorkers = 0): { text: string; met: boolean | undefined; metN: boolean | undefined } {
+/** The bar at one worker count: Berth's throughput over nginx's, and whether it is met (errors fail it). */
+export interface BarResult {
+  ratio: number;
+  met: boolean;
+}
+
+export function formatReport(rows: Row[], lbWorkers = 0): { text: string; met: BarResult | undefined; metN: BarResult | undefined } {
   const figures = table(
     ['target', 'what', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'sock err', 'proxy cores', 'proxy µs/req user+sys', 'backend cores'],
     rows.map((r) => [
@@ -45,8 +51,8 @@ export function formatReport(rows: Row[], lbWorkers = 0): { text: string; met: b
       r.backend ? fmt(r.backend.user + r.backend.sys, 2) : '-',
     ]),
   );
-  let met: boolean | undefined;
-  let metN: boolean | undefined;
+  let met: BarResult | undefined;
+  let metN: BarResult | undefined;
   const ratios: string[][] = [];
   for (const [name, barRef] of [['berth', 'nginx'], ['berth-n', 'nginx-n']] as const) {
     const berth = rows.find((r) => r.target === name);
@@ -56,8 +62,8 @@ export function formatReport(rows: Row[], lbWorkers = 0): { text: string; met: b
       const ratio = berth.result.rps / ref.result.rps;
       const bar = ref.target === barRef;
       const ok = ratio >= BAR && errors(berth.result) === 0 && errors(ref.result) === 0;
-      if (bar && name === 'berth') met = ok;
-      if (bar && name === 'berth-n') metN = ok;
+      if (bar && name === 'berth') met = { ratio, met: ok };
+      if (bar && name === 'berth-n') metN = { ratio, met: ok };
       ratios.push([
         `${name} / ${ref.target}`,
         `${fmt(berth.result.rps, 0)} / ${fmt(ref.result.rps, 0)}`,

@@ -23,7 +23,8 @@ export interface BerthOptions {
   synchronous?: 'FULL' | 'NORMAL' | string;
   /**
    * Worker processes serving the load balancers' requests, like nginx's worker_processes: 0 serves
-   * them in Berth's own event loop, N (1..64) in N processes. Default `BERTH_LB_WORKERS` or 0.
+   * them in Berth's own event loop, N (1..64) in N processes, `auto` one per CPU. Default
+   * `BERTH_LB_WORKERS` or 0.
    */
   lbWorkers?: number | string;
   /**
@@ -76,9 +77,10 @@ export function compileBerthOptions(o: BerthOptions = {}, env: NodeJS.ProcessEnv
   }
   if (secretAccessKey !== undefined && secretAccessKey.length < 16) problems.push('BERTH_SECRET_ACCESS_KEY must be at least 16 characters.');
   const lbWorkersRaw = o.lbWorkers ?? env.BERTH_LB_WORKERS ?? 0;
-  const lbWorkers = lbWorkersRaw === '' ? 0 : Number(lbWorkersRaw);
+  // "auto": one worker per CPU, as nginx's worker_processes auto.
+  const lbWorkers = lbWorkersRaw === '' ? 0 : lbWorkersRaw === 'auto' ? Math.min(64, os.availableParallelism()) : Number(lbWorkersRaw);
   if (!Number.isInteger(lbWorkers) || lbWorkers < 0 || lbWorkers > 64) {
-    problems.push(`BERTH_LB_WORKERS must be a whole number from 0 to 64; got '${lbWorkersRaw}'.`);
+    problems.push(`BERTH_LB_WORKERS must be a whole number from 0 to 64, or auto (one per CPU); got '${lbWorkersRaw}'.`);
   }
   const timeScaleRaw = o.timeScale ?? env.BERTH_TIME_SCALE ?? 1;
   const timeScale = timeScaleRaw === '' ? 1 : Number(timeScaleRaw);

@@ -1,6 +1,7 @@
 /** BERTH_LB_WORKERS / lbWorkers: the load balancer's worker processes option. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { compileBerthOptions, OptionsError } from './index.js';
 
 describe('lbWorkers', () => {
@@ -11,9 +12,13 @@ describe('lbWorkers', () => {
     assert.equal(compileBerthOptions({}, { BERTH_LB_WORKERS: '2' }).lbWorkers, 2);
     assert.equal(compileBerthOptions({ lbWorkers: 4 }, { BERTH_LB_WORKERS: '2' }).lbWorkers, 4);
   });
-  it('refuses what is not a whole number from 0 to 64', () => {
-    for (const bad of ['-1', '1.5', 'two', '65']) {
-      assert.throws(() => compileBerthOptions({}, { BERTH_LB_WORKERS: bad }), (e: Error) => e instanceof OptionsError && e.message.includes(`BERTH_LB_WORKERS must be a whole number from 0 to 64; got '${bad}'`));
+  it('auto is one worker per CPU, as nginx\'s worker_processes auto', () => {
+    assert.equal(compileBerthOptions({}, { BERTH_LB_WORKERS: 'auto' }).lbWorkers, Math.min(64, os.availableParallelism()));
+    assert.equal(compileBerthOptions({ lbWorkers: 'auto' }, {}).lbWorkers, Math.min(64, os.availableParallelism()));
+  });
+  it('refuses what is not a whole number from 0 to 64 or auto', () => {
+    for (const bad of ['-1', '1.5', 'two', '65', 'AUTO']) {
+      assert.throws(() => compileBerthOptions({}, { BERTH_LB_WORKERS: bad }), (e: Error) => e instanceof OptionsError && e.message.includes(`BERTH_LB_WORKERS must be a whole number from 0 to 64, or auto (one per CPU); got '${bad}'`));
     }
   });
 });
