@@ -96,6 +96,7 @@ const labels = (n: number): Record<TargetName, string> => ({
   'nginx-auto': `nginx, worker_processes auto (${os.cpus().length})`,
   'node-proxy': 'minimal node:http + undici proxy',
   berth: "Berth's ALB: path rule + weighted forward 50/50, in Berth's event loop",
+  'berth-1': "Berth's ALB as above, BERTH_LB_WORKERS=1 (1 worker process)",
   'nginx-n': `nginx, worker_processes ${n}`,
   'berth-n': `Berth's ALB as above, BERTH_LB_WORKERS=${n} (${n} worker processes)`,
 });
@@ -183,7 +184,7 @@ async function main(): Promise<number> {
       return started;
     }
     const t0 = performance.now();
-    const lbWorkers = target === 'berth-n' ? opts.lbWorkers : 0;
+    const lbWorkers = target === 'berth-n' ? opts.lbWorkers : target === 'berth-1' ? 1 : 0;
     const alb = await startBerthAlb({ backendPorts, pathPattern: PATH_PATTERN, cpuProfDir: opts.cpuProfDir, lbWorkers });
     say(`  Berth: pid ${alb.pid} (CPU counted with its load balancer workers: ${lbWorkers}); load balancer ${alb.dnsName} at ${alb.address}:${alb.port}; targets healthy after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const started = { target, url: `http://${alb.address}:${alb.port}${BENCH_PATH}`, proxyPid: alb.pid, stop: () => alb.managed.stop() };
@@ -221,12 +222,13 @@ async function main(): Promise<number> {
 
   say(`\nload average at end ${loadavg()} (other work on the host skews the figures; wrk, the proxy and the backend share the host's ${os.cpus().length} CPUs)`);
   say('\n=== Results ===');
-  const { text, met, metN } = formatReport(rows, opts.lbWorkers);
+  const { text, met, metN, inLoop } = formatReport(rows, opts.lbWorkers);
   say(text);
   if (met || metN) say(`\nBar "Berth's load balancer at least ${BAR}x nginx's throughput, at the same worker count":`);
   const verdict = (b: BarResult) => `${fmt(b.ratio, 2)}x, ${b.met ? 'MET' : 'NOT MET'}`;
-  if (met) say(`  1 worker each (nginx worker_processes 1; Berth's load balancer in its own event loop): ${verdict(met)}`);
+  if (met) say(`  1 worker each (nginx worker_processes 1; BERTH_LB_WORKERS=1): ${verdict(met)}`);
   if (metN) say(`  ${opts.lbWorkers} workers each (nginx worker_processes ${opts.lbWorkers}; BERTH_LB_WORKERS=${opts.lbWorkers})${opts.lbWorkers === os.availableParallelism() ? ', one per CPU as worker_processes auto' : ''}: ${verdict(metN)}`);
+  if (inLoop !== undefined) say(`  for information, Berth's default (its load balancer in Berth's own event loop, with the API) / nginx worker_processes 1: ${fmt(inLoop, 2)}x`);
   disarm();
   const errors = rows.reduce((n, r) => n + r.result.non2xx + r.result.socketErrors, 0);
   if (errors > 0) say(`\n${errors} errors (non-2xx responses or socket errors): the figures are not trustworthy.`);

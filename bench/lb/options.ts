@@ -6,7 +6,7 @@ import os from 'node:os';
 import { checkPositive, forEachFlag, numberOrUndefined } from '../shared/options.js';
 
 /** The targets wrk is pointed at, in the order they run. */
-export const ALL_TARGETS = ['direct', 'nginx', 'nginx-auto', 'node-proxy', 'berth', 'nginx-n', 'berth-n'] as const;
+export const ALL_TARGETS = ['direct', 'nginx', 'nginx-auto', 'node-proxy', 'berth', 'berth-1', 'nginx-n', 'berth-n'] as const;
 /** The targets that run only with --lb-workers N: nginx with worker_processes N, Berth with N load balancer workers. */
 export const WORKER_TARGETS: readonly TargetName[] = ['nginx-n', 'berth-n'];
 export type TargetName = (typeof ALL_TARGETS)[number];
@@ -76,9 +76,11 @@ on each target, one after the other in one run. Needs wrk and nginx on PATH
                                                                       (BENCH_LB_WORKERS, auto)
 
 Issue 5's bar, Berth >= 0.4x nginx's throughput at the same worker count, is judged at both
-counts measured: nginx worker_processes 1 against Berth's load balancer in its own event loop
-(berth), and worker_processes N against BERTH_LB_WORKERS=N (berth-n; N = one per CPU by default,
-what worker_processes auto gives). nginx-auto is there on request. node-proxy (for information) is
+counts measured: nginx worker_processes 1 against BERTH_LB_WORKERS=1 (berth-1: one load balancer
+worker process next to Berth's main one, as nginx has one worker next to its master), and
+worker_processes N against BERTH_LB_WORKERS=N (berth-n; N = one per CPU by default, what
+worker_processes auto gives). berth is Berth's default (its load balancer in Berth's own event
+loop, with the API), for information; so is nginx-auto, on request. node-proxy (for information) is
 the least a Node proxy on Berth's parts does (node:http + undici Pool, no rules, no headers added):
 the gap between it and nginx is Node's, between Berth and it Berth's own work.
 With --lb-workers N, Berth's load balancer serves requests in N worker processes (its API stays
@@ -109,7 +111,8 @@ export function compileLbBenchOptions(o: LbBenchOptions): ResolvedLbBenchOptions
   const threads = o.threads ?? 2;
   const connections = o.connections ?? 32;
   if (connections < threads) throw new Error(`--connections (${connections}) must be at least --threads (${threads}): wrk gives each thread its share`);
-  const targets = (o.targets ?? ALL_TARGETS.filter((t) => t !== 'nginx-auto' && (lbWorkers > 0 || !WORKER_TARGETS.includes(t)))).map((t) => t.trim()).filter((t) => t !== '');
+  // By default the N pair runs only when N is not 1 (berth-1 and nginx are that pair).
+  const targets = (o.targets ?? ALL_TARGETS.filter((t) => t !== 'nginx-auto' && (lbWorkers > 1 || !WORKER_TARGETS.includes(t)))).map((t) => t.trim()).filter((t) => t !== '');
   const unknown = targets.filter((t) => !(ALL_TARGETS as readonly string[]).includes(t));
   if (unknown.length) throw new Error(`--targets: unknown ${unknown.join(', ')} (known: ${ALL_TARGETS.join(', ')})`);
   if (targets.length === 0) throw new Error('--targets names no target');

@@ -22,9 +22,9 @@ const perReq = (cores: number, r: Row) => (cores * 1e6) / r.result.rps;
 const errors = (r: WrkResult) => r.non2xx + r.socketErrors;
 
 /**
- * Formats the figures, the ratios of Berth against each other target, and whether the bar is met:
- * `met` for Berth in its event loop against nginx worker_processes 1, `metN` for Berth with N
- * load balancer workers against nginx worker_processes N (--lb-workers N).
+ * Formats the figures, the ratios of Berth against the other targets, and whether the bar is met:
+ * `met` for BERTH_LB_WORKERS=1 against nginx worker_processes 1, `metN` for N workers each
+ * (--lb-workers N); `inLoop` is Berth's default (load balancer in its own event loop) over nginx.
  */
 /** The bar at one worker count: Berth's throughput over nginx's, and whether it is met (errors fail it). */
 export interface BarResult {
@@ -32,7 +32,7 @@ export interface BarResult {
   met: boolean;
 }
 
-export function formatReport(rows: Row[], lbWorkers = 0): { text: string; met: BarResult | undefined; metN: BarResult | undefined } {
+export function formatReport(rows: Row[], lbWorkers = 0): { text: string; met: BarResult | undefined; metN: BarResult | undefined; inLoop: number | undefined } {
   const figures = table(
     ['target', 'what', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'sock err', 'proxy cores', 'proxy µs/req user+sys', 'backend cores'],
     rows.map((r) => [
@@ -53,29 +53,41 @@ export function formatReport(rows: Row[], lbWorkers = 0): { text: string; met: B
   );
   let met: BarResult | undefined;
   let metN: BarResult | undefined;
+  let inLoop: number | undefined;
   const ratios: string[][] = [];
-  for (const [name, barRef] of [['berth', 'nginx'], ['berth-n', 'nginx-n']] as const) {
+  // Each Berth row over what it is read against; the two bar rows compare the same worker count.
+  const pairs: [TargetName, TargetName, ('1' | 'n')?][] = [
+    ['berth', 'direct'],
+    ['berth', 'nginx'],
+    ['berth', 'nginx-auto'],
+    ['berth', 'node-proxy'],
+    ['berth-1', 'nginx', '1'],
+    ['berth-1', 'berth'],
+    ['berth-1', 'node-proxy'],
+    ['berth-n', 'nginx-n', 'n'],
+    ['berth-n', 'nginx'],
+    ['berth-n', 'berth-1'],
+  ];
+  for (const [name, refName, bar] of pairs) {
     const berth = rows.find((r) => r.target === name);
-    if (!berth) continue;
-    const refs = name === 'berth' ? rows.filter((r) => r.target !== 'berth' && r.target !== 'berth-n') : rows.filter((r) => r.target === 'nginx-n' || r.target === 'nginx' || r.target === 'berth');
-    for (const ref of refs) {
-      const ratio = berth.result.rps / ref.result.rps;
-      const bar = ref.target === barRef;
-      const ok = ratio >= BAR && errors(berth.result) === 0 && errors(ref.result) === 0;
-      if (bar && name === 'berth') met = { ratio, met: ok };
-      if (bar && name === 'berth-n') metN = { ratio, met: ok };
-      ratios.push([
-        `${name} / ${ref.target}`,
-        `${fmt(berth.result.rps, 0)} / ${fmt(ref.result.rps, 0)}`,
-        `${fmt(ratio, 2)}x`,
-        `${fmt(berth.result.p50Ms / ref.result.p50Ms, 2)}x`,
-        `${fmt(berth.result.p99Ms / ref.result.p99Ms, 2)}x`,
-        bar ? (ok ? 'yes' : 'NO') : '',
-      ]);
-    }
+    const ref = rows.find((r) => r.target === refName);
+    if (!berth || !ref) continue;
+    const ratio = berth.result.rps / ref.result.rps;
+    const ok = ratio >= BAR && errors(berth.result) === 0 && errors(ref.result) === 0;
+    if (bar === '1') met = { ratio, met: ok };
+    if (bar === 'n') metN = { ratio, met: ok };
+    if (name === 'berth' && refName === 'nginx') inLoop = ratio;
+    ratios.push([
+      `${name} / ${ref.target}`,
+      `${fmt(berth.result.rps, 0)} / ${fmt(ref.result.rps, 0)}`,
+      `${fmt(ratio, 2)}x`,
+      `${fmt(berth.result.p50Ms / ref.result.p50Ms, 2)}x`,
+      `${fmt(berth.result.p99Ms / ref.result.p99Ms, 2)}x`,
+      bar ? (ok ? 'yes' : 'NO') : '',
+    ]);
   }
   const ratioTable = ratios.length
-    ? table(['ratio', 'req/s', 'throughput', 'p50 (higher is slower)', 'p99 (higher is slower)', `bar >= ${BAR}x nginx, same worker count${lbWorkers ? ` (1; n = ${lbWorkers})` : ''}`], ratios, 1)
+    ? table(['ratio', 'req/s', 'throughput', 'p50 (higher is slower)', 'p99 (higher is slower)', `bar >= ${BAR}x nginx, same worker count${lbWorkers > 1 ? ` (1; n = ${lbWorkers})` : ' (1)'}`], ratios, 1)
     : '';
-  return { text: ratioTable ? `${figures}\n\n${ratioTable}` : figures, met, metN };
+  return { text: ratioTable ? `${figures}\n\n${ratioTable}` : figures, met, metN, inLoop };
 }
