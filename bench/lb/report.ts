@@ -21,17 +21,17 @@ export interface Row {
 const perReq = (cores: number, r: Row) => (cores * 1e6) / r.result.rps;
 const errors = (r: WrkResult) => r.non2xx + r.socketErrors;
 
-/**
- * Formats the figures, the ratios of Berth against the other targets, and whether the bar is met:
- * `met` for BERTH_LB_WORKERS=1 against nginx worker_processes 1, `metN` for N workers each
- * (--lb-workers N); `inLoop` is Berth's default (load balancer in its own event loop) over nginx.
- */
 /** The bar at one worker count: Berth's throughput over nginx's, and whether it is met (errors fail it). */
 export interface BarResult {
   ratio: number;
   met: boolean;
 }
 
+/**
+ * Formats the figures, the ratios of Berth against the other targets, and whether the bar is met:
+ * `met` for BERTH_LB_WORKERS=1 against nginx worker_processes 1, `metN` for N workers each
+ * (--lb-workers N); `inLoop` is Berth's default (load balancer in its own event loop) over nginx.
+ */
 export function formatReport(rows: Row[], lbWorkers = 0): { text: string; met: BarResult | undefined; metN: BarResult | undefined; inLoop: number | undefined } {
   const figures = table(
     ['target', 'what', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'sock err', 'proxy cores', 'proxy µs/req user+sys', 'backend cores'],
