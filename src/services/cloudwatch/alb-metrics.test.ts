@@ -162,4 +162,28 @@ for (const workers of LB_MODES) describe(`AWS/ApplicationELB through a real load
       await slow.close();
     }
   });
+
+  it('RequestCountPerTarget divides by the targets as the interval ends, even with no health sample taken yet', async () => {
+    const b = await startBackend('b');
+    try {
+      // A group of its own: the engine's counters are cumulative per group.
+      const tg = targetGroup('fresh', [{ port: b.port }], { healthCheck: TEST_HEALTH_CHECK });
+      const snapshot = simpleSnapshot(tg);
+      await engine.apply(snapshot);
+      await waitFor('healthy target', () => engine.targetHealth(tg.arn)[0]?.state === 'healthy');
+      const store = Store.openFile(':memory:');
+      const metrics = createMetricStore(store, { log: () => {} });
+      // A producer that has not sampled health yet (its first sample still to come, or the last one before the target registered).
+      const producers = new MetricProducers({ store, metrics, engine, loadBalancers: () => snapshot, intervalSeconds: 60 });
+      const base = listenerUrl(engine, snapshot.loadBalancers[0].listeners[0].arn);
+      for (let i = 0; i < 4; i++) assert.equal((await http.get(`${base}/x`)).status, 200);
+      await waitFor('counted', () => engine.counters(tg.arn)?.requests === 4);
+      const t0 = producers.intervalStart(Date.now()) - 60_000;
+      producers.publish(t0, t0 + 60_000);
+      const q = (metricName: string) => metrics.query({ namespace: 'AWS/ApplicationELB', metricName, dimensions: [{ name: 'TargetGroup', value: 'targetgroup/fresh/0123456789abcdef' }], stat: 'Sum', periodSeconds: 60, start: t0, end: t0 + 60_000 });
+      assert.deepEqual(q('RequestCountPerTarget').values, [4], 'the requests over the one healthy target');
+    } finally {
+      await b.close();
+    }
+  });
 });

@@ -192,14 +192,20 @@ export class MetricProducers {
     const engine = this.opts.engine;
     if (!engine) return;
     for (const g of this.refreshTopology()) {
-      const reports = engine.targetHealth(g.topology.targetGroupArn);
-      const healthy = reports.filter((r) => r.state === 'healthy').length;
-      const unhealthy = reports.filter((r) => r.state === 'unhealthy').length;
-      const registered = reports.filter((r) => r.state !== 'draining').length;
-      g.latest = { healthy, unhealthy, registered };
+      const { healthy, unhealthy } = (g.latest = this.countTargets(g.topology.targetGroupArn));
       g.health.healthy.push(healthy);
       g.health.unhealthy.push(unhealthy);
     }
+  }
+
+  /** One group's targets now: healthy, unhealthy, and registered (not draining). */
+  private countTargets(targetGroupArn: string): GroupState['latest'] {
+    const reports = this.opts.engine?.targetHealth(targetGroupArn) ?? [];
+    return {
+      healthy: reports.filter((r) => r.state === 'healthy').length,
+      unhealthy: reports.filter((r) => r.state === 'unhealthy').length,
+      registered: reports.filter((r) => r.state !== 'draining').length,
+    };
   }
 
   /** Reads the counters and adds what changed since the last reading to the pending and total deltas. */
@@ -246,6 +252,9 @@ export class MetricProducers {
     const intervals: GroupInterval[] = [];
     for (const g of this.groups.values()) {
       const delta = g.pending ?? addCounters(undefined, undefined);
+      // RequestCountPerTarget divides by the targets as the interval ends, not as of the last
+      // health sample (up to a sampling period old, or none yet for a group first seen now).
+      g.latest = this.countTargets(g.topology.targetGroupArn);
       intervals.push({ topology: g.topology, delta, health: g.health, healthyTargets: g.latest.healthy, registeredTargets: g.latest.registered });
       g.lastPerTarget = requestCountPerTarget(delta.requests, g.latest.healthy, g.latest.registered);
       g.pending = undefined;
