@@ -109,6 +109,18 @@ for (const workers of LB_MODES) describe(`AWS/ApplicationELB through a real load
     await engine.close();
   });
 
+  /** Group `name` (one target on `port`) behind the engine and healthy, a metric store, and a producer that has not sampled yet. */
+  const setUp = async (name: string, port: number) => {
+    const tg = targetGroup(name, [{ port }], { healthCheck: TEST_HEALTH_CHECK });
+    const snapshot = simpleSnapshot(tg);
+    await engine.apply(snapshot);
+    await waitFor('healthy target', () => engine.targetHealth(tg.arn)[0]?.state === 'healthy');
+    const store = Store.openFile(':memory:');
+    const metrics = createMetricStore(store, { log: () => {} });
+    const producers = new MetricProducers({ store, metrics, engine, loadBalancers: () => snapshot, intervalSeconds: 60 });
+    return { tg, metrics, producers, base: listenerUrl(engine, snapshot.loadBalancers[0].listeners[0].arn) };
+  };
+
   it('publishes the requests of each interval once, p99 of the response times, host counts; /metrics keeps totals', async () => {
     const slow = await startBackend('slow', (req, res) => {
       if (req.url !== '/slow') return false;
@@ -116,14 +128,7 @@ for (const workers of LB_MODES) describe(`AWS/ApplicationELB through a real load
       return true;
     });
     try {
-      const tg = targetGroup('web', [{ port: slow.port }], { healthCheck: TEST_HEALTH_CHECK });
-      const snapshot = simpleSnapshot(tg);
-      await engine.apply(snapshot);
-      await waitFor('healthy target', () => engine.targetHealth(tg.arn)[0]?.state === 'healthy');
-      const store = Store.openFile(':memory:');
-      const metrics = createMetricStore(store, { log: () => {} });
-      const producers = new MetricProducers({ store, metrics, engine, loadBalancers: () => snapshot, intervalSeconds: 60 });
-      const base = listenerUrl(engine, snapshot.loadBalancers[0].listeners[0].arn);
+      const { tg, metrics, producers, base } = await setUp('web', slow.port);
       for (let i = 0; i < 9; i++) assert.equal((await http.get(`${base}/fast`)).status, 200);
       assert.equal((await http.get(`${base}/slow`)).status, 200);
       // Worker processes report their counters within 50 ms.
@@ -166,16 +171,9 @@ for (const workers of LB_MODES) describe(`AWS/ApplicationELB through a real load
   it('RequestCountPerTarget divides by the targets as the interval ends, even with no health sample taken yet', async () => {
     const b = await startBackend('b');
     try {
-      // A group of its own: the engine's counters are cumulative per group.
-      const tg = targetGroup('fresh', [{ port: b.port }], { healthCheck: TEST_HEALTH_CHECK });
-      const snapshot = simpleSnapshot(tg);
-      await engine.apply(snapshot);
-      await waitFor('healthy target', () => engine.targetHealth(tg.arn)[0]?.state === 'healthy');
-      const store = Store.openFile(':memory:');
-      const metrics = createMetricStore(store, { log: () => {} });
-      // A producer that has not sampled health yet (its first sample still to come, or the last one before the target registered).
-      const producers = new MetricProducers({ store, metrics, engine, loadBalancers: () => snapshot, intervalSeconds: 60 });
-      const base = listenerUrl(engine, snapshot.loadBalancers[0].listeners[0].arn);
+      // A group of its own (the engine's counters are cumulative per group), and a producer that has
+      // not sampled health yet (its first sample still to come, or the last one before the target registered).
+      const { tg, metrics, producers, base } = await setUp('fresh', b.port);
       for (let i = 0; i < 4; i++) assert.equal((await http.get(`${base}/x`)).status, 200);
       await waitFor('counted', () => engine.counters(tg.arn)?.requests === 4);
       const t0 = producers.intervalStart(Date.now()) - 60_000;
